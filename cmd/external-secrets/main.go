@@ -1,0 +1,15 @@
+// Command external-secrets is the controller manager. The root command runs the reconcilers;
+// the webhook and certcontroller subcommands arrive with the admission webhook.
+package main
+
+import (
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+)
+
+func main() {
+	if err := newRootCommand().ExecuteContext(ctrl.SetupSignalHandler()); err != nil {
+		os.Exit(1)
+	}
+}
