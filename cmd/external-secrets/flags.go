@@ -62,10 +62,10 @@ type reconcilerToggles struct {
 // caches only Secrets carrying the managed label: a cluster-wide Secret cache is the largest
 // memory cost of the upstream controller.
 type cachingOptions struct {
-	secrets             bool
-	configMaps          bool
-	managedSecrets      bool
-	apiReadOnMismatch   bool
+	secrets           bool
+	configMaps        bool
+	managedSecrets    bool
+	apiReadOnMismatch bool
 }
 
 func (o *controllerOptions) bind(fs *pflag.FlagSet) {

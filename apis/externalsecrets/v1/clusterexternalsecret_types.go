@@ -159,7 +159,3 @@ type ClusterExternalSecretList struct {
 	// Items are the ClusterExternalSecrets.
 	Items []ClusterExternalSecret `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ClusterExternalSecret{}, &ClusterExternalSecretList{})
-}

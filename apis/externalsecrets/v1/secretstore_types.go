@@ -310,7 +310,3 @@ type ClusterSecretStoreList struct {
 	// Items are the stores.
 	Items []ClusterSecretStore `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&SecretStore{}, &SecretStoreList{}, &ClusterSecretStore{}, &ClusterSecretStoreList{})
-}

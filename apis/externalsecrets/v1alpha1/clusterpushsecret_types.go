@@ -117,7 +117,3 @@ type ClusterPushSecretList struct {
 
 	Items []ClusterPushSecret `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ClusterPushSecret{}, &ClusterPushSecretList{})
-}

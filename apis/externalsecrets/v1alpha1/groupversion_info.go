@@ -5,8 +5,9 @@
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
@@ -15,8 +16,19 @@ var (
 
 	// SchemeBuilder collects the kinds of this version so main and the tests can register
 	// them on a scheme with one call.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme registers every kind of this version on a scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
+
+// addKnownTypes lists the kinds of this version explicitly (no init() registration), so what a
+// scheme knows is visible in one place.
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion,
+		&ClusterPushSecret{}, &ClusterPushSecretList{},
+		&PushSecret{}, &PushSecretList{},
+	)
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+}

@@ -352,7 +352,3 @@ type PushSecretList struct {
 
 	Items []PushSecret `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&PushSecret{}, &PushSecretList{})
-}

@@ -73,7 +73,3 @@ type ClusterGeneratorList struct {
 
 	Items []ClusterGenerator `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ClusterGenerator{}, &ClusterGeneratorList{})
-}

@@ -58,7 +58,3 @@ type ECRAuthorizationTokenList struct {
 
 	Items []ECRAuthorizationToken `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ECRAuthorizationToken{}, &ECRAuthorizationTokenList{})
-}

@@ -37,7 +37,3 @@ type FakeList struct {
 
 	Items []Fake `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Fake{}, &FakeList{})
-}

@@ -41,7 +41,3 @@ type GCRAccessTokenList struct {
 
 	Items []GCRAccessToken `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&GCRAccessToken{}, &GCRAccessTokenList{})
-}

@@ -81,7 +81,3 @@ type GeneratorStateList struct {
 
 	Items []GeneratorState `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&GeneratorState{}, &GeneratorStateList{})
-}

@@ -92,7 +92,3 @@ type PasswordList struct {
 
 	Items []Password `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Password{}, &PasswordList{})
-}

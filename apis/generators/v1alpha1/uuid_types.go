@@ -27,7 +27,3 @@ type UUIDList struct {
 
 	Items []UUID `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&UUID{}, &UUIDList{})
-}

@@ -91,7 +91,3 @@ type VaultDynamicSecretList struct {
 
 	Items []VaultDynamicSecret `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&VaultDynamicSecret{}, &VaultDynamicSecretList{})
-}

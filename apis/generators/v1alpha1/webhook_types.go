@@ -35,7 +35,3 @@ type WebhookList struct {
 
 	Items []Webhook `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Webhook{}, &WebhookList{})
-}
