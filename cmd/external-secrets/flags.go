@@ -38,6 +38,8 @@ type controllerOptions struct {
 	generatorGCGrace  time.Duration
 	vaultTokenCache   bool
 	vaultTokenCacheSz int
+	// readCoalesceWindow is how long an identical remote read is reused (§17.6).
+	readCoalesceWindow time.Duration
 }
 
 type leaderElectionOptions struct {
@@ -113,6 +115,7 @@ func (o *controllerOptions) bind(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.generatorGCGrace, "generator-gc-grace-period", 2*time.Minute, "How long a superseded GeneratorState is kept before its credentials are cleaned up.")
 	fs.BoolVar(&o.vaultTokenCache, "enable-vault-token-cache", false, "Reuse Vault login tokens across reconciles instead of logging in and revoking each time.")
 	fs.IntVar(&o.vaultTokenCacheSz, "vault-token-cache-size", 262144, "Maximum number of cached Vault tokens.")
+	fs.DurationVar(&o.readCoalesceWindow, "provider-read-coalesce-window", 5*time.Second, "Reuse the result of an identical read from the same store with the same credentials for this long; 0 only merges reads in flight at the same time.")
 	fs.BoolVar(&o.vaultTokenCache, "experimental-enable-vault-token-cache", false, "Deprecated: use --enable-vault-token-cache.")
 	fs.IntVar(&o.vaultTokenCacheSz, "experimental-vault-token-cache-size", 262144, "Deprecated: use --vault-token-cache-size.")
 	_ = fs.MarkDeprecated("experimental-enable-vault-token-cache", "use --enable-vault-token-cache")

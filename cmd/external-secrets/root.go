@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -18,19 +20,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 )
 
-// reconcilerSetup registers one controller with the manager. main lists them explicitly in
-// setups, so adding a controller is one line there.
+// reconcilerSetup registers one controller with the manager. wiring.go lists them explicitly
+// in setups, so adding a controller is one line there.
 type reconcilerSetup struct {
 	name    string
 	enabled func(*controllerOptions) bool
-	setup   func(manager.Manager, *controllerOptions) error
+	setup   func(context.Context, manager.Manager, *controllerOptions) error
 }
-
-// setups is the explicit list of controllers this binary runs.
-var setups = []reconcilerSetup{}
 
 func newRootCommand() *cobra.Command {
 	opts := &controllerOptions{}
@@ -44,7 +44,7 @@ func newRootCommand() *cobra.Command {
 			if err := setupLogging(opts); err != nil {
 				return err
 			}
-			mgr, err := newManager(opts)
+			mgr, err := newManager(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}
@@ -85,7 +85,7 @@ func setupLogging(opts *controllerOptions) error {
 
 // newManager builds the controller manager from the flags and registers every enabled
 // controller. It starts nothing.
-func newManager(opts *controllerOptions) (manager.Manager, error) {
+func newManager(ctx context.Context, opts *controllerOptions) (manager.Manager, error) {
 	if opts.metricsAuth && !opts.metricsSecure {
 		return nil, errors.New("--metrics-auth requires --metrics-secure")
 	}
@@ -106,11 +106,15 @@ func newManager(opts *controllerOptions) (manager.Manager, error) {
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
-	for _, s := range setups {
+	sh, err := newShared(opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range setups(sh) {
 		if !s.enabled(opts) {
 			continue
 		}
-		if err := s.setup(mgr, opts); err != nil {
+		if err := s.setup(ctx, mgr, opts); err != nil {
 			return nil, fmt.Errorf("setting up the %s controller: %w", s.name, err)
 		}
 	}
@@ -136,6 +140,13 @@ func managerOptions(opts *controllerOptions) ctrl.Options {
 	cacheOpts := cache.Options{}
 	if opts.namespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{opts.namespace: {}}
+	}
+	if !opts.caching.secrets {
+		// Only Secrets carrying the managed label are cached and watched (§17.7): memory stays
+		// proportional to what we manage, not to the cluster.
+		cacheOpts.ByObject = map[client.Object]cache.ByObject{&corev1.Secret{}: {
+			Label: labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue}),
+		}}
 	}
 	var uncached []client.Object
 	if !opts.caching.secrets {

@@ -28,7 +28,8 @@ type Provider struct {
 
 var _ providers.Provider = (*Provider)(nil)
 
-// New returns a Provider with no pushed values.
+// New returns a Provider with no pushed values. Register one value per process: pushed
+// values live in it, so every later client of a store sees them.
 func New() *Provider {
 	return &Provider{pushed: map[string]map[string][]byte{}}
 }

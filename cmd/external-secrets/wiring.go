@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
+	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
+	"github.com/seedb5e69c69/external-secrets/pkg/store"
+	"github.com/seedb5e69c69/external-secrets/pkg/template"
+	"github.com/seedb5e69c69/external-secrets/providers"
+	"github.com/seedb5e69c69/external-secrets/providers/fake"
+	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
+)
+
+// newRegistry is the one explicit list of the providers this binary ships. The JSON name of
+// each entry is the field of spec.provider that selects it.
+func newRegistry() (*providers.Registry, error) {
+	return providers.NewRegistry(
+		providers.Entry{Name: "fake", Provider: fake.New(), Maintenance: providers.NotMaintained},
+		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(), Maintenance: providers.Maintained},
+	)
+}
+
+// shared holds what several controllers use, built once per process.
+type shared struct {
+	registry  *providers.Registry
+	templates *template.Engine
+	reads     *store.ReadCache
+}
+
+func newShared(opts *controllerOptions) (*shared, error) {
+	reg, err := newRegistry()
+	if err != nil {
+		return nil, err
+	}
+	return &shared{
+		registry:  reg,
+		templates: template.New(template.WithDelimiters(opts.templateLeftDelim, opts.templateRightDel)),
+		reads:     store.NewReadCache(opts.readCoalesceWindow),
+	}, nil
+}
+
+// setups is the explicit list of controllers this binary runs; adding one is one line here.
+func setups(sh *shared) []reconcilerSetup {
+	return []reconcilerSetup{
+		{name: "externalsecret", enabled: always, setup: sh.setupExternalSecrets},
+		{name: "secretstore", enabled: func(o *controllerOptions) bool { return o.reconcilers.secretStore }, setup: sh.setupStores(func() esv1.GenericStore { return &esv1.SecretStore{} })},
+		{name: "clustersecretstore", enabled: func(o *controllerOptions) bool { return o.reconcilers.clusterStore }, setup: sh.setupStores(func() esv1.GenericStore { return &esv1.ClusterSecretStore{} })},
+	}
+}
+
+func always(*controllerOptions) bool { return true }
+
+func (sh *shared) resolver(mgr manager.Manager, opts *controllerOptions) *store.Resolver {
+	return &store.Resolver{
+		Client:          mgr.GetClient(),
+		Registry:        sh.registry,
+		ControllerClass: opts.controllerClass,
+		FloodGate:       opts.enableFloodGate,
+		Reads:           sh.reads,
+	}
+}
+
+func (sh *shared) setupExternalSecrets(ctx context.Context, mgr manager.Manager, opts *controllerOptions) error {
+	r := &externalsecret.Reconciler{
+		Client:          mgr.GetClient(),
+		Secrets:         secretReader(mgr, opts),
+		APIReader:       mgr.GetAPIReader(),
+		Stores:          sh.resolver(mgr, opts),
+		Templates:       sh.templates,
+		Events:          mgr.GetEventRecorder("external-secrets"),
+		RequeueInterval: opts.requeueInterval,
+		ClusterStores:   opts.reconcilers.clusterStore,
+	}
+	return r.SetupWithManager(ctx, mgr, opts.concurrent)
+}
+
+// secretReader is where target Secrets are read: the cache (restricted to managed Secrets
+// unless --enable-secrets-caching) or, with caching off, the API server.
+func secretReader(mgr manager.Manager, opts *controllerOptions) client.Reader {
+	if opts.caching.managedSecrets || opts.caching.secrets {
+		return mgr.GetCache()
+	}
+	return mgr.GetAPIReader()
+}
+
+func (sh *shared) setupStores(newStore func() esv1.GenericStore) func(context.Context, manager.Manager, *controllerOptions) error {
+	return func(_ context.Context, mgr manager.Manager, opts *controllerOptions) error {
+		r := &secretstore.Reconciler{
+			Client:          mgr.GetClient(),
+			Registry:        sh.registry,
+			NewStore:        newStore,
+			ControllerClass: opts.controllerClass,
+			RequeueInterval: opts.storeRequeue,
+			Events:          mgr.GetEventRecorder("secret-store"),
+		}
+		return r.SetupWithManager(mgr, opts.concurrent)
+	}
+}

@@ -1,0 +1,139 @@
+package externalsecret
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
+)
+
+var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// synced returns an ExternalSecret that last synced at `at`, with its current metadata.
+func synced(policy esv1.ExternalSecretRefreshPolicy, every time.Duration, at time.Time) *esv1.ExternalSecret {
+	es := &esv1.ExternalSecret{
+		ObjectMeta: metav1.ObjectMeta{Name: "es", Namespace: "ns", UID: "uid-1", Generation: 1},
+		Spec:       esv1.ExternalSecretSpec{RefreshPolicy: policy, RefreshInterval: &metav1.Duration{Duration: every}},
+	}
+	es.Status.RefreshTime = metav1.NewTime(at)
+	es.Status.SyncedResourceVersion = resourceVersion(es)
+	return es
+}
+
+func edited(es *esv1.ExternalSecret) *esv1.ExternalSecret {
+	es.Annotations = map[string]string{"force-sync": "1"}
+	return es
+}
+
+func TestShouldRefresh(t *testing.T) {
+	tests := []struct {
+		name string
+		es   *esv1.ExternalSecret
+		now  time.Time
+		want bool
+	}{
+		{"never synced", &esv1.ExternalSecret{}, t0, true},
+		{"synced but no refresh time", func() *esv1.ExternalSecret {
+			es := synced("", time.Hour, t0)
+			es.Status.RefreshTime = metav1.Time{}
+			return es
+		}(), t0, true},
+		{"periodic, not due", synced("", time.Hour, t0), t0.Add(30 * time.Minute), false},
+		{"periodic, due (past the jitter window)", synced("", time.Hour, t0), t0.Add(67 * time.Minute), true},
+		{"periodic, annotation changed (force-sync)", edited(synced("", time.Hour, t0)), t0.Add(time.Minute), true},
+		{"periodic, refresh time in the future", synced("", time.Hour, t0.Add(time.Hour)), t0, true},
+		{"interval 0, unchanged: sync once", synced(esv1.RefreshPolicyPeriodic, 0, t0), t0.Add(48 * time.Hour), false},
+		{"interval 0, annotation changed: force-sync still works", edited(synced(esv1.RefreshPolicyPeriodic, 0, t0)), t0.Add(time.Minute), true},
+		{"created once never refreshes again", edited(synced(esv1.RefreshPolicyCreatedOnce, time.Hour, t0)), t0.Add(48 * time.Hour), false},
+		{"on change, unchanged", synced(esv1.RefreshPolicyOnChange, time.Hour, t0), t0.Add(48 * time.Hour), false},
+		{"on change, changed", edited(synced(esv1.RefreshPolicyOnChange, time.Hour, t0)), t0.Add(time.Minute), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := shouldRefresh(tt.es, tt.now, time.Hour); got != tt.want {
+				t.Fatalf("got %v want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJitter_staysWithinTenPercentAndIsStable(t *testing.T) {
+	seen := map[time.Duration]bool{}
+	for i := range 200 {
+		es := synced("", time.Hour, t0.Add(time.Duration(i)*time.Second))
+		j := jitter(es, time.Hour)
+		if j < -6*time.Minute || j >= 6*time.Minute {
+			t.Fatalf("jitter %v outside ±10%%", j)
+		}
+		if jitter(es, time.Hour) != j {
+			t.Fatal("jitter must be stable for one object and one sync")
+		}
+		seen[j] = true
+	}
+	if len(seen) < 100 {
+		t.Fatalf("jitter does not spread: %d distinct values of 200", len(seen))
+	}
+	if jitter(synced("", 0, t0), 0) != 0 {
+		t.Fatal("no jitter without an interval")
+	}
+}
+
+func TestRequeueAfter(t *testing.T) {
+	es := synced("", time.Hour, t0)
+	due := t0.Add(time.Hour + jitter(es, time.Hour))
+	tests := []struct {
+		name string
+		es   *esv1.ExternalSecret
+		now  time.Time
+		want time.Duration
+	}{
+		{"waits until the jittered due time", es, t0.Add(10 * time.Minute), due.Sub(t0.Add(10 * time.Minute))},
+		{"interval 0 never requeues", synced("", 0, t0), t0, 0},
+		{"overdue looks again in a second", es, t0.Add(2 * time.Hour), time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := requeueAfter(tt.es, tt.now, time.Hour); got != tt.want {
+				t.Fatalf("got %v want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTargetValid(t *testing.T) {
+	good := func() *corev1.Secret {
+		s := &corev1.Secret{Data: map[string][]byte{"k": []byte("v")}}
+		s.Labels = map[string]string{esv1.LabelManaged: esv1.LabelManagedValue}
+		s.Annotations = map[string]string{esv1.AnnotationDataHash: objecthash.Data(s.Data)}
+		return s
+	}
+	owner := &esv1.ExternalSecret{Spec: esv1.ExternalSecretSpec{Target: esv1.ExternalSecretTarget{CreationPolicy: esv1.CreatePolicyOwner}}}
+	orphan := &esv1.ExternalSecret{Spec: esv1.ExternalSecretSpec{Target: esv1.ExternalSecretTarget{CreationPolicy: esv1.CreatePolicyOrphan}}}
+	tampered := good()
+	tampered.Data["k"] = []byte("edited")
+	unlabelled := good()
+	delete(unlabelled.Labels, esv1.LabelManaged)
+	tests := []struct {
+		name   string
+		es     *esv1.ExternalSecret
+		secret *corev1.Secret
+		want   bool
+	}{
+		{"intact target", owner, good(), true},
+		{"missing target", owner, nil, false},
+		{"data edited by someone else", owner, tampered, false},
+		{"managed label removed", owner, unlabelled, false},
+		{"orphan targets are not checked", orphan, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := targetValid(tt.es, tt.secret); got != tt.want {
+				t.Fatalf("got %v want %v", got, tt.want)
+			}
+		})
+	}
+}
