@@ -31,6 +31,10 @@ test: envtest ## Run unit and envtest integration tests.
 test-e2e: envtest build ## Run the end-to-end suites against the built binary.
 	KUBEBUILDER_ASSETS="$$(./hack/envtest.sh)" ESO_BINARY=$(BIN)/external-secrets go test $(TEST_FLAGS) -tags e2e ./e2e/...
 
+.PHONY: bench
+bench: envtest build ## Measure N ExternalSecrets (ESO_BENCH_N, default 1000) from apply to Ready with the built binary.
+	KUBEBUILDER_ASSETS="$$(./hack/envtest.sh)" ESO_BINARY=$(BIN)/external-secrets go test -tags e2e -run '^$$' -bench . -benchtime 1x -timeout 30m ./e2e/bench/
+
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.
 	$(CONTROLLER_GEN) object paths=./apis/...

@@ -48,7 +48,7 @@ func OwnedBy(obj metav1.Object, manager string) Owned {
 			continue
 		}
 		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(entry.FieldsV1.Raw, &fields); err != nil {
+		if err := json.Unmarshal(entry.FieldsV1.GetRawBytes(), &fields); err != nil {
 			continue
 		}
 		collect(fields["f:data"], owned.Data)

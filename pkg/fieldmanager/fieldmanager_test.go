@@ -23,10 +23,10 @@ func TestName(t *testing.T) {
 
 func TestOwnedBy(t *testing.T) {
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{
-		{Manager: "me", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{"f:a":{},".":{}},"f:metadata":{"f:labels":{"f:l":{}},"f:annotations":{"f:x/y":{}}}}`)}},
-		{Manager: "me", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{"f:b":{}}}`)}},
-		{Manager: "someone-else", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{"f:c":{}}}`)}},
-		{Manager: "me", FieldsV1: &metav1.FieldsV1{Raw: []byte(`not json`)}},
+		{Manager: "me", FieldsV1: metav1.NewFieldsV1(`{"f:data":{"f:a":{},".":{}},"f:metadata":{"f:labels":{"f:l":{}},"f:annotations":{"f:x/y":{}}}}`)},
+		{Manager: "me", FieldsV1: metav1.NewFieldsV1(`{"f:data":{"f:b":{}}}`)},
+		{Manager: "someone-else", FieldsV1: metav1.NewFieldsV1(`{"f:data":{"f:c":{}}}`)},
+		{Manager: "me", FieldsV1: metav1.NewFieldsV1(`not json`)},
 		{Manager: "me"},
 	}}}
 	got := OwnedBy(secret, "me")

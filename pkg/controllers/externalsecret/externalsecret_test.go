@@ -291,14 +291,15 @@ func TestExternalSecret_deletionFinalizer(t *testing.T) {
 			newStore(t, ns, "store", kv{"/k": "v"})
 			es := newES(t, ns, "es", "store", withData("k", "/k"), withPolicies(tt.creation, tt.deletion))
 			waitReady(t, es, ready, "SecretSynced", 10*time.Second)
-			if cur := getES(t, es); len(cur.Finalizers) != 1 || cur.Finalizers[0] != esv1.ExternalSecretFinalizer {
-				t.Fatalf("finalizers %v", cur.Finalizers)
+			wantFinalizer := tt.deletion == esv1.DeletionPolicyDelete
+			if cur := getES(t, es); (len(cur.Finalizers) == 1 && cur.Finalizers[0] == esv1.ExternalSecretFinalizer) != wantFinalizer {
+				t.Fatalf("finalizers %v: the cleanup finalizer is needed only with deletionPolicy=Delete", cur.Finalizers)
 			}
 			must(t, k.Delete(context.Background(), es))
 			eventually(t, 5*time.Second, func() error {
 				err := k.Get(context.Background(), client.ObjectKeyFromObject(es), &esv1.ExternalSecret{})
 				if !apierrors.IsNotFound(err) {
-					return fmt.Errorf("ExternalSecret not gone: %v", err)
+					return fmt.Errorf("ExternalSecret not gone: %w", err)
 				}
 				return nil
 			})

@@ -160,8 +160,14 @@ func (r *Reconciler) skip(ctx context.Context, es *esv1.ExternalSecret) (bool, e
 
 // ensureFinalizer adds the cleanup finalizer with a merge patch (never an update, which
 // would claim spec fields for our field manager under server-side apply).
+//
+// Only deletionPolicy Delete needs it: that is the one case where deleting the ExternalSecret
+// must delete something (an owned target is also removed by the garbage collector through its
+// owner reference). Upstream puts it on every object, which costs one write per object and
+// blocks namespace deletion when the controller is down; a finalizer already present (e.g.
+// from upstream) is honoured and released at deletion.
 func (r *Reconciler) ensureFinalizer(ctx context.Context, es *esv1.ExternalSecret) error {
-	if controllerutil.ContainsFinalizer(es, esv1.ExternalSecretFinalizer) {
+	if es.Spec.Target.DeletionPolicy != esv1.DeletionPolicyDelete || controllerutil.ContainsFinalizer(es, esv1.ExternalSecretFinalizer) {
 		return nil
 	}
 	base := es.DeepCopy()

@@ -82,6 +82,7 @@ func shouldRefresh(es *esv1.ExternalSecret, now time.Time, fallback time.Duratio
 		return false
 	case esv1.RefreshPolicyOnChange:
 		return changedSinceSync(es)
+	case esv1.RefreshPolicyPeriodic:
 	}
 	if changedSinceSync(es) {
 		return true

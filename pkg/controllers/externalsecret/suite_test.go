@@ -294,18 +294,6 @@ func eventually(t *testing.T, within time.Duration, f func() error) {
 	}
 }
 
-// consistently checks f holds for the whole duration.
-func consistently(t *testing.T, d time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if err := f(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

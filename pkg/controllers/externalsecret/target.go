@@ -88,6 +88,7 @@ func (r *Reconciler) writeTarget(ctx context.Context, s *scope) error {
 		if err := r.deleteOrphans(ctx, s); err != nil {
 			return err
 		}
+	case esv1.CreatePolicyOrphan, esv1.CreatePolicyMerge, esv1.CreatePolicyCreateOrMerge:
 	}
 	existing := s.target
 	if existing == nil && policy == esv1.CreatePolicyMerge {

@@ -127,6 +127,7 @@ func (r *Reconciler) setStatus(st esv1.GenericStore, cond metav1.Condition, entr
 	r.Events.Eventf(st, nil, kind, cond.Reason, "Validate", cond.Message)
 	if entry != nil && st.GetAnnotations()[esv1.AnnotationIgnoreMaintenanceChecks] != "true" {
 		switch entry.Maintenance {
+		case providers.Maintained:
 		case providers.NotMaintained:
 			r.Events.Eventf(st, nil, corev1.EventTypeWarning, esv1.ReasonStoreUnmaintained, "Validate",
 				"store %s isn't currently maintained. Please plan and prepare accordingly.", entry.Name)
