@@ -56,8 +56,8 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: run
-run: envtest build ## Run the controller against a local control plane with the CRDs installed.
-	KUBEBUILDER_ASSETS="$$(./hack/envtest.sh)" go run ./hack/localcluster -- $(BIN)/external-secrets $(RUN_ARGS)
+run: envtest build ## Run the controller on a local control plane, apply config/samples and print the synced Secret.
+	KUBEBUILDER_ASSETS="$$(./hack/envtest.sh)" go run ./hack/localcluster -samples config/samples -- $(BIN)/external-secrets $(RUN_ARGS)
 
 $(CONTROLLER_GEN):
 	@mkdir -p $(BIN)

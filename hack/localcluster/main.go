@@ -3,7 +3,10 @@
 // kubeconfig, runs the command with KUBECONFIG pointing at it, and tears everything down when
 // the command exits or on Ctrl-C.
 //
-// Usage: go run ./hack/localcluster -- COMMAND [ARGS...]
+// With -samples DIR it also applies the manifests in DIR once the command runs, waits for the
+// ExternalSecrets among them to be Ready and prints the Secrets they produced.
+//
+// Usage: go run ./hack/localcluster [-samples DIR] -- COMMAND [ARGS...]
 package main
 
 import (
@@ -19,8 +22,14 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/testenv"
 )
 
+// samples is the directory of manifests to apply, from -samples.
+var samples string
+
 func main() {
 	args := os.Args[1:]
+	if len(args) > 1 && args[0] == "-samples" {
+		samples, args = args[1], args[2:]
+	}
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
@@ -50,7 +59,17 @@ func run(args []string) (err error) {
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.Kubeconfig)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	if err := cmd.Run(); err != nil && ctx.Err() == nil {
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	if samples != "" {
+		go func() {
+			if err := showSamples(ctx, env, samples); err != nil {
+				fmt.Fprintln(os.Stderr, "samples:", err)
+			}
+		}()
+	}
+	if err := cmd.Wait(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	return nil

@@ -38,6 +38,15 @@ type Env struct {
 	// Kubeconfig is the path of a kubeconfig file for the admin user, for tools like kubectl.
 	Kubeconfig string
 
+	// WebhookHost and WebhookPort are where the apiserver calls the admission webhooks
+	// installed with WithWebhooks; a test serves them there. Zero without WithWebhooks.
+	WebhookHost string
+	// WebhookPort: see WebhookHost.
+	WebhookPort int
+	// WebhookCertDir holds tls.crt and tls.key of a serving certificate for WebhookHost
+	// that the installed webhook configurations trust. Empty without WithWebhooks.
+	WebhookCertDir string
+
 	env *envtest.Environment
 }
 
@@ -64,8 +73,23 @@ func Assets() (string, error) {
 	return lines[len(lines)-1], nil
 }
 
+// Option changes how Start sets up the control plane. Start without options gives the
+// plain control plane most packages need.
+type Option func(*envtest.Environment)
+
+// WithWebhooks installs the ValidatingWebhookConfigurations found in paths (YAML files, or
+// directories of them; other kinds are skipped), rewritten by envtest to call
+// https://WebhookHost:WebhookPort<path> and to trust the certificate in WebhookCertDir. The
+// apiserver then calls the test's webhook server for every matching request, so a package
+// testing admission must serve them before it creates matching objects.
+func WithWebhooks(paths ...string) Option {
+	return func(e *envtest.Environment) {
+		e.WebhookInstallOptions.Paths = append(e.WebhookInstallOptions.Paths, paths...)
+	}
+}
+
 // Start launches etcd and kube-apiserver with the CRDs of config/crd/bases installed.
-func Start() (*Env, error) {
+func Start(opts ...Option) (*Env, error) {
 	assets, err := Assets()
 	if err != nil {
 		return nil, err
@@ -77,11 +101,18 @@ func Start() (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme,
 	}
+	for _, opt := range opts {
+		opt(env)
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the test control plane: %w", err)
 	}
 	e := &Env{Config: cfg, Scheme: scheme, AssetsDir: assets, env: env}
+	if len(env.WebhookInstallOptions.Paths) > 0 {
+		w := env.WebhookInstallOptions
+		e.WebhookHost, e.WebhookPort, e.WebhookCertDir = w.LocalServingHost, w.LocalServingPort, w.LocalServingCertDir
+	}
 	if e.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		return nil, errors.Join(err, e.Stop())
 	}
@@ -116,10 +147,22 @@ func (e *Env) writeKubeconfig() (string, error) {
 	return path, os.WriteFile(path, raw, 0o600)
 }
 
+// UserConfig returns a config that authenticates as the user name in groups, with no
+// permission beyond what RBAC objects grant it, so a test can prove that a component works
+// with exactly the roles it ships. A ServiceAccount's username is
+// "system:serviceaccount:<namespace>:<name>".
+func (e *Env) UserConfig(name string, groups ...string) (*rest.Config, error) {
+	user, err := e.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return user.Config(), nil
+}
+
 // Run is the body of a TestMain: it starts the control plane, runs the package's tests, stops
 // it and exits. The started Env is stored in *env for the tests to use.
-func Run(m *testing.M, env **Env) {
-	e, err := Start()
+func Run(m *testing.M, env **Env, opts ...Option) {
+	e, err := Start(opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
