@@ -35,7 +35,9 @@ func (p *countingProvider) NewClient(context.Context, esv1.GenericStore, client.
 func (p *countingProvider) ValidateStore(esv1.GenericStore) (admission.Warnings, error) {
 	return nil, nil
 }
-func (p *countingProvider) Capabilities() esv1.SecretStoreCapabilities { return esv1.SecretStoreReadOnly }
+func (p *countingProvider) Capabilities() esv1.SecretStoreCapabilities {
+	return esv1.SecretStoreReadOnly
+}
 
 type countingClient struct{ p *countingProvider }
 

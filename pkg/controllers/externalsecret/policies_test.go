@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 )
@@ -151,4 +152,41 @@ func TestRetain_emptyRemoteMapRetainsSecret(t *testing.T) {
 		t.Fatalf("message %q", c.Message)
 	}
 	waitData(t, ns, "es", kv{"a": "1"}, time.Second)
+}
+
+// TestWriteFailures covers the Ready rows of write errors the API server produces.
+func TestWriteFailures(t *testing.T) {
+	t.Run("a Secret controlled by something else cannot be owned", func(t *testing.T) {
+		ns := env.Namespace(t)
+		newStore(t, ns, "store", kv{"/k": "v"})
+		owner := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "owner", Namespace: ns}}
+		must(t, k.Create(context.Background(), owner))
+		must(t, k.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "es", Namespace: ns,
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "owner", UID: owner.UID, Controller: ptr.To(true)}}}}))
+		es := newES(t, ns, "es", "store", withData("k", "/k"))
+		waitMessage(t, es, "failed to take ownership of target secret")
+	})
+	t.Run("a write the API server refuses", func(t *testing.T) {
+		ns := env.Namespace(t)
+		newStore(t, ns, "store", kv{"/k": "v"})
+		// A TLS Secret without tls.crt and tls.key is invalid.
+		es := newES(t, ns, "es", "store", withData("k", "/k"), func(es *esv1.ExternalSecret) {
+			es.Spec.Target.Template = &esv1.ExternalSecretTemplate{Type: corev1.SecretTypeTLS}
+		})
+		waitMessage(t, es, "could not update secret")
+		waitEvent(t, ns, "es", "UpdateFailed", "tls.crt")
+	})
+}
+
+// waitMessage waits for Ready=False with the given message (earlier failures, such as the
+// store not being validated yet, may come first).
+func waitMessage(t *testing.T, es *esv1.ExternalSecret, message string) {
+	t.Helper()
+	eventually(t, 10*time.Second, func() error {
+		cur := getES(t, es)
+		if len(cur.Status.Conditions) == 0 || cur.Status.Conditions[0].Message != message || cur.Status.Conditions[0].Status != failing {
+			return fmt.Errorf("conditions %+v, want message %q", cur.Status.Conditions, message)
+		}
+		return nil
+	})
 }
