@@ -9,6 +9,7 @@ import (
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
+	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
 	"github.com/seedb5e69c69/external-secrets/providers"
@@ -72,7 +73,7 @@ func (sh *shared) setupExternalSecrets(ctx context.Context, mgr manager.Manager,
 		APIReader:       mgr.GetAPIReader(),
 		Stores:          sh.resolver(mgr, opts),
 		Templates:       sh.templates,
-		Events:          mgr.GetEventRecorder("external-secrets"),
+		Events:          eventrecorder.For(mgr, "external-secrets"),
 		RequeueInterval: opts.requeueInterval,
 		ClusterStores:   opts.reconcilers.clusterStore,
 	}
@@ -96,7 +97,7 @@ func (sh *shared) setupStores(newStore func() esv1.GenericStore) func(context.Co
 			NewStore:        newStore,
 			ControllerClass: opts.controllerClass,
 			RequeueInterval: opts.storeRequeue,
-			Events:          mgr.GetEventRecorder("secret-store"),
+			Events:          eventrecorder.For(mgr, "secret-store"),
 		}
 		return r.SetupWithManager(mgr, opts.concurrent)
 	}

@@ -20,6 +20,7 @@ import (
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
+	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
 	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -80,7 +81,7 @@ func startManager(ctx context.Context) error {
 		Stores: &store.Resolver{Client: mgr.GetClient(), Registry: reg, ControllerClass: "default", FloodGate: true,
 			Reads: store.NewReadCache(0)},
 		Templates:       template.New(),
-		Events:          mgr.GetEventRecorder("external-secrets"),
+		Events:          eventrecorder.For(mgr, "external-secrets"),
 		RequeueInterval: time.Hour,
 		ClusterStores:   true,
 	}
@@ -92,7 +93,7 @@ func startManager(ctx context.Context) error {
 		func() esv1.GenericStore { return &esv1.ClusterSecretStore{} },
 	} {
 		sr := &secretstore.Reconciler{Client: mgr.GetClient(), Registry: reg, NewStore: newStore, ControllerClass: "default",
-			RequeueInterval: 5 * time.Minute, Events: mgr.GetEventRecorder("secret-store")}
+			RequeueInterval: 5 * time.Minute, Events: eventrecorder.For(mgr, "secret-store")}
 		if err := sr.SetupWithManager(mgr, 2); err != nil {
 			return err
 		}

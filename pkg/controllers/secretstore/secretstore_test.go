@@ -16,6 +16,7 @@ import (
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
+	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
 	"github.com/seedb5e69c69/external-secrets/pkg/testenv"
 	"github.com/seedb5e69c69/external-secrets/providers"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
@@ -55,7 +56,7 @@ func start(ctx context.Context) error {
 		func() esv1.GenericStore { return &esv1.ClusterSecretStore{} },
 	} {
 		r := &secretstore.Reconciler{Client: mgr.GetClient(), Registry: reg, NewStore: newStore, ControllerClass: "default",
-			RequeueInterval: time.Minute, Events: mgr.GetEventRecorder("secret-store")}
+			RequeueInterval: time.Minute, Events: eventrecorder.For(mgr, "secret-store")}
 		if err := r.SetupWithManager(mgr, 2); err != nil {
 			return err
 		}
