@@ -91,3 +91,10 @@ type PushData struct {
 	// Metadata is the PushSecret's provider-specific metadata, verbatim.
 	Metadata *apiextensionsv1.JSON
 }
+
+// CallObserver is told about every request a provider makes to its backend, so that the
+// externalsecret_provider_api_calls_count metric counts them. provider and call follow the
+// upstream label values (e.g. "Kubernetes", "GetSecret"); err is nil on success.
+type CallObserver interface {
+	ObserveAPICall(provider, call string, err error)
+}

@@ -5,11 +5,13 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
 	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
+	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
 	"github.com/seedb5e69c69/external-secrets/providers"
@@ -19,26 +21,40 @@ import (
 
 // newRegistry is the one explicit list of the providers this binary ships. The JSON name of
 // each entry is the field of spec.provider that selects it.
-func newRegistry() (*providers.Registry, error) {
+// observer receives every provider API call (for the metrics); nil is allowed.
+func newRegistry(observer providers.CallObserver) (*providers.Registry, error) {
 	return providers.NewRegistry(
-		providers.Entry{Name: "fake", Provider: fake.New(), Maintenance: providers.NotMaintained},
-		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(), Maintenance: providers.Maintained},
+		providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(observer)), Maintenance: providers.NotMaintained},
+		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(kubernetes.WithCallObserver(observer)), Maintenance: providers.Maintained},
 	)
 }
 
 // shared holds what several controllers use, built once per process.
 type shared struct {
+	metrics   *metrics.Recorder
 	registry  *providers.Registry
 	templates *template.Engine
 	reads     *store.ReadCache
 }
 
 func newShared(opts *controllerOptions) (*shared, error) {
-	reg, err := newRegistry()
+	kinds := []string{metrics.ExternalSecret}
+	if opts.reconcilers.secretStore {
+		kinds = append(kinds, metrics.SecretStore)
+	}
+	if opts.reconcilers.clusterStore {
+		kinds = append(kinds, metrics.ClusterSecretStore)
+	}
+	rec, err := metrics.New(ctrlmetrics.Registry, opts.extendedLabels, kinds...)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := newRegistry(rec)
 	if err != nil {
 		return nil, err
 	}
 	return &shared{
+		metrics:   rec,
 		registry:  reg,
 		templates: template.New(template.WithDelimiters(opts.templateLeftDelim, opts.templateRightDel)),
 		reads:     store.NewReadCache(opts.readCoalesceWindow),
@@ -76,6 +92,7 @@ func (sh *shared) setupExternalSecrets(ctx context.Context, mgr manager.Manager,
 		Events:          eventrecorder.For(mgr, "external-secrets"),
 		RequeueInterval: opts.requeueInterval,
 		ClusterStores:   opts.reconcilers.clusterStore,
+		Metrics:         sh.metrics,
 	}
 	return r.SetupWithManager(ctx, mgr, opts.concurrent)
 }
@@ -98,6 +115,7 @@ func (sh *shared) setupStores(newStore func() esv1.GenericStore) func(context.Co
 			ControllerClass: opts.controllerClass,
 			RequeueInterval: opts.storeRequeue,
 			Events:          eventrecorder.For(mgr, "secret-store"),
+			Metrics:         sh.metrics,
 		}
 		return r.SetupWithManager(mgr, opts.concurrent)
 	}

@@ -22,16 +22,21 @@ import (
 // store, so that a later client of the same store (the next reconcile) reads them back; the
 // values live as long as the process, like a real backend would keep them.
 type Provider struct {
-	mu     sync.Mutex
-	pushed map[string]map[string][]byte // store identity -> remote key -> value
+	mu       sync.Mutex
+	pushed   map[string]map[string][]byte // store identity -> remote key -> value
+	observer providers.CallObserver
 }
 
 var _ providers.Provider = (*Provider)(nil)
 
 // New returns a Provider with no pushed values. Register one value per process: pushed
 // values live in it, so every later client of a store sees them.
-func New() *Provider {
-	return &Provider{pushed: map[string]map[string][]byte{}}
+func New(opts ...Option) *Provider {
+	p := &Provider{pushed: map[string]map[string][]byte{}}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
 }
 
 // Capabilities reports ReadWrite: stores can be read and pushed to.
@@ -72,6 +77,9 @@ func (p *Provider) NewClient(_ context.Context, store esv1.GenericStore, _ clien
 	}
 	if spec.ValidationResult != nil {
 		c.result = *spec.ValidationResult
+	}
+	if p.observer != nil {
+		return observedClient{c: c, o: p.observer}, nil
 	}
 	return c, nil
 }

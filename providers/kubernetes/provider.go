@@ -34,6 +34,7 @@ const DefaultInClusterCAFile = "/var/run/secrets/kubernetes.io/serviceaccount/ca
 type Provider struct {
 	configHook      func(*rest.Config)
 	inClusterCAFile string
+	observer        providers.CallObserver
 }
 
 var _ providers.Provider = (*Provider)(nil)
@@ -90,6 +91,7 @@ func (p *Provider) NewClient(ctx context.Context, store esv1.GenericStore, kube 
 	if err != nil {
 		return nil, err
 	}
+	observe(cfg, p.observer)
 	return newClient(cfg, remote)
 }
 

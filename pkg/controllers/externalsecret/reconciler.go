@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
@@ -53,6 +54,8 @@ type Reconciler struct {
 	// ClusterStores is --enable-cluster-store-reconciler: when false, ExternalSecrets whose
 	// secretStoreRef is a ClusterSecretStore are skipped.
 	ClusterStores bool
+	// Metrics records the outcome of every reconcile; nil records nothing.
+	Metrics *metrics.Recorder
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
@@ -62,46 +65,62 @@ type Reconciler struct {
 	storeChanged sync.Map
 }
 
-// Reconcile brings one ExternalSecret's target in line with its stores. Its shape: get →
-// deletion → finalizer → skip checks → observe the target → (if needed) sync → status once.
+// Reconcile brings one ExternalSecret's target in line with its stores and records the
+// outcome's metrics from the final status.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	start := time.Now()
+	es, res, failed, err := r.reconcile(ctx, req)
+	o := metrics.Object{Key: req.NamespacedName, Gone: es == nil, Failed: failed || err != nil, Duration: time.Since(start)}
+	if es != nil {
+		o.Labels, o.Conditions = es.Labels, es.Status.Conditions
+	}
+	r.Metrics.Reconciled(metrics.ExternalSecret, o)
+	return res, err
+}
+
+// reconcile has the shape every reconcile here has: get → deletion → finalizer → skip checks
+// → observe the target → (if needed) sync → status once. It returns the object as it ended
+// (nil when it is gone) and whether the sync failed.
+func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (*esv1.ExternalSecret, ctrl.Result, bool, error) {
 	es := &esv1.ExternalSecret{}
 	if err := r.Client.Get(ctx, req.NamespacedName, es); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.failures.forget(req.String())
+			return nil, ctrl.Result{}, false, nil
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return es, ctrl.Result{}, true, err
 	}
 	if !es.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalize(ctx, es)
+		return nil, ctrl.Result{}, false, r.finalize(ctx, es)
 	}
 	if err := r.ensureFinalizer(ctx, es); err != nil {
-		return ctrl.Result{}, err
+		return es, ctrl.Result{}, true, err
 	}
 	if skip, err := r.skip(ctx, es); skip || err != nil {
-		return ctrl.Result{}, err
+		return es, ctrl.Result{}, err != nil, err
 	}
 
 	s := newScope(es, r.now())
 	if err := r.observeTarget(ctx, s); err != nil {
-		return ctrl.Result{}, err
+		return es, ctrl.Result{}, true, err
 	}
 	_, storeChanged := r.storeChanged.LoadAndDelete(req.NamespacedName)
 	if !storeChanged && !shouldRefresh(es, s.start, r.RequeueInterval) && targetValid(es, s.target) {
-		return ctrl.Result{RequeueAfter: requeueAfter(es, s.start, r.RequeueInterval)}, nil
+		return es, ctrl.Result{RequeueAfter: requeueAfter(es, s.start, r.RequeueInterval)}, false, nil
 	}
 
 	before := es.Status.DeepCopy()
 	err := r.sync(ctx, s)
 	if isWriteRace(err) {
 		// The cache was behind our own write; look again shortly without touching status.
-		return ctrl.Result{RequeueAfter: raceRetry}, nil
+		return es, ctrl.Result{RequeueAfter: raceRetry}, false, nil
 	}
 	r.setStatus(ctx, s, err)
 	if perr := r.patchStatus(ctx, es, before); perr != nil {
-		return ctrl.Result{}, errors.Join(err, perr)
+		return es, ctrl.Result{}, true, errors.Join(err, perr)
 	}
-	return result.Map(err, ctrl.Result{RequeueAfter: requeueAfter(es, s.start, r.RequeueInterval)}, r.recheck(es))
+	res, rerr := result.Map(err, ctrl.Result{RequeueAfter: requeueAfter(es, s.start, r.RequeueInterval)}, r.recheck(es))
+	return es, res, err != nil, rerr
 }
 
 // sync runs the steps that fetch the data and write the target. Each step records what it

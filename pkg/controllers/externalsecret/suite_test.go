@@ -1,13 +1,17 @@
 package externalsecret_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,12 +19,15 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
 	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
+	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -32,6 +39,10 @@ import (
 
 var (
 	env *testenv.Env
+	// metricsURL is where the test manager serves its metrics.
+	metricsURL string
+	// logs collects everything the controllers log, for the leak test.
+	logs syncBuffer
 	// k reads and writes as a user would, bypassing the controller's caches.
 	k client.Client
 )
@@ -59,9 +70,21 @@ func TestMain(m *testing.M) {
 }
 
 func startManager(ctx context.Context) error {
+	ctrl.SetLogger(zap.New(zap.WriteTo(&logs), zap.Level(zapcore.DebugLevel)))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	metricsURL = "http://" + addr + "/metrics"
+	rec, err := metrics.New(ctrlmetrics.Registry, false, metrics.ExternalSecret, metrics.SecretStore, metrics.ClusterSecretStore)
+	if err != nil {
+		return err
+	}
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  env.Scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"},
+		Metrics: metricsserver.Options{BindAddress: addr},
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {
 			Label: labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue}),
 		}}},
@@ -70,7 +93,7 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reg, err := providers.NewRegistry(providers.Entry{Name: "fake", Provider: fake.New(), Maintenance: providers.NotMaintained})
+	reg, err := providers.NewRegistry(providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(rec)), Maintenance: providers.NotMaintained})
 	if err != nil {
 		return err
 	}
@@ -84,6 +107,7 @@ func startManager(ctx context.Context) error {
 		Events:          eventrecorder.For(mgr, "external-secrets"),
 		RequeueInterval: time.Hour,
 		ClusterStores:   true,
+		Metrics:         rec,
 	}
 	if err := r.SetupWithManager(ctx, mgr, 4); err != nil {
 		return err
@@ -93,7 +117,7 @@ func startManager(ctx context.Context) error {
 		func() esv1.GenericStore { return &esv1.ClusterSecretStore{} },
 	} {
 		sr := &secretstore.Reconciler{Client: mgr.GetClient(), Registry: reg, NewStore: newStore, ControllerClass: "default",
-			RequeueInterval: 5 * time.Minute, Events: eventrecorder.For(mgr, "secret-store")}
+			RequeueInterval: 5 * time.Minute, Events: eventrecorder.For(mgr, "secret-store"), Metrics: rec}
 		if err := sr.SetupWithManager(mgr, 2); err != nil {
 			return err
 		}
@@ -107,6 +131,24 @@ func startManager(ctx context.Context) error {
 }
 
 // ---- helpers ----
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of the logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // kv is the fake store's content: remote key -> value.
 type kv map[string]string

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/providers"
 )
@@ -43,14 +45,36 @@ type Reconciler struct {
 	RequeueInterval time.Duration
 	// Events records events on stores.
 	Events events.EventRecorder
+	// Metrics records the outcome of every reconcile; nil records nothing.
+	Metrics *metrics.Recorder
 }
 
-// Reconcile validates the store and patches its status once.
+// Reconcile validates the store, patches its status once and records its metrics.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	start := time.Now()
 	st := r.NewStore()
 	if err := r.Client.Get(ctx, req.NamespacedName, st); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Metrics.Reconciled(metricsKind(st), metrics.Object{Key: req.NamespacedName, Gone: true})
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	res, err := r.reconcile(ctx, req, st)
+	o := metrics.Object{Key: req.NamespacedName, Duration: time.Since(start), Failed: err != nil}
+	o.Labels, o.Conditions = st.GetLabels(), st.GetStatus().Conditions
+	r.Metrics.Reconciled(metricsKind(st), o)
+	return res, err
+}
+
+func metricsKind(st esv1.GenericStore) string {
+	if st.GetKind() == esv1.ClusterSecretStoreKind {
+		return metrics.ClusterSecretStore
+	}
+	return metrics.SecretStore
+}
+
+// reconcile validates st, which was just read.
+func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request, st esv1.GenericStore) (ctrl.Result, error) {
 	if c := st.GetSpec().Controller; c != "" && c != r.ControllerClass {
 		return ctrl.Result{}, nil
 	}
