@@ -40,10 +40,11 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.
 	$(CONTROLLER_GEN) object paths=./apis/...
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate the CRDs (v1 schema, also served as v1beta1) into config/crd/bases.
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs (v1 schema, also served as v1beta1) and the controller ClusterRole into config/.
 	rm -f $(CRD_DIR)/*.yaml
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=$(CRD_DIR)
 	go run ./hack/crd-versions $(CRD_DIR)
+	$(CONTROLLER_GEN) rbac:roleName=external-secrets-controller paths=./pkg/controllers/... output:rbac:artifacts:config=config/rbac
 
 .PHONY: verify
 verify: generate manifests ## Regenerate everything and fail if the tree is dirty, plus gofmt and go vet.

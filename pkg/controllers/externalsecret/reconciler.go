@@ -24,15 +24,15 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
 )
 
-// Reconciler syncs ExternalSecrets whose target is a Secret.
-//
 // +kubebuilder:rbac:groups=external-secrets.io,resources=externalsecrets,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=external-secrets.io,resources=externalsecrets/status;externalsecrets/finalizers,verbs=get;update;patch
 // +kubebuilder:rbac:groups=external-secrets.io,resources=secretstores;clustersecretstores,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps;namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts/token,verbs=create
-// +kubebuilder:rbac:groups="events.k8s.io",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
+// Reconciler syncs ExternalSecrets whose target is a Secret.
 type Reconciler struct {
 	// Client reads ExternalSecrets and stores from the cache and writes everything. It must
 	// read Secrets from the API (the manager disables the Secret cache for it), because

@@ -28,10 +28,10 @@ import (
 	"github.com/seedb5e69c69/external-secrets/providers"
 )
 
-// Reconciler validates one kind of store; NewStore decides which.
-//
 // +kubebuilder:rbac:groups=external-secrets.io,resources=secretstores;clustersecretstores,verbs=get;list;watch
 // +kubebuilder:rbac:groups=external-secrets.io,resources=secretstores/status;clustersecretstores/status,verbs=get;update;patch
+
+// Reconciler validates one kind of store; NewStore decides which.
 type Reconciler struct {
 	// Client reads stores from the cache and credentials from the API.
 	Client client.Client
