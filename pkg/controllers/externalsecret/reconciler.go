@@ -60,9 +60,9 @@ type Reconciler struct {
 	Now func() time.Time
 
 	failures failureMemory
-	// storeChanged holds the objects whose store spec changed since their last sync; they
-	// refresh at their next reconcile even if not due.
-	storeChanged sync.Map
+	// forceSync holds the objects whose store spec or templateFrom ConfigMap changed since
+	// their last sync; they refresh at their next reconcile even if not due.
+	forceSync sync.Map
 }
 
 // Reconcile brings one ExternalSecret's target in line with its stores and records the
@@ -104,8 +104,8 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (*esv1.Ext
 	if err := r.observeTarget(ctx, s); err != nil {
 		return es, ctrl.Result{}, true, err
 	}
-	_, storeChanged := r.storeChanged.LoadAndDelete(req.NamespacedName)
-	if !storeChanged && !shouldRefresh(es, s.start, r.RequeueInterval) && targetValid(es, s.target) {
+	_, forced := r.forceSync.LoadAndDelete(req.NamespacedName)
+	if !forced && !shouldRefresh(es, s.start, r.RequeueInterval) && targetValid(es, s.target) {
 		return es, ctrl.Result{RequeueAfter: requeueAfter(es, s.start, r.RequeueInterval)}, false, nil
 	}
 

@@ -29,6 +29,8 @@ const (
 	IndexTarget = "externalsecret.target"
 	// IndexStores holds "<Kind>/<name>" of every store the object reads from.
 	IndexStores = "externalsecret.stores"
+	// IndexTemplateConfigMaps holds the names of the ConfigMaps its templateFrom reads.
+	IndexTemplateConfigMaps = "externalsecret.templateconfigmaps"
 )
 
 // SetupWithManager registers the indexes, the watches and the controller.
@@ -52,6 +54,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, con
 	}); err != nil {
 		return err
 	}
+	if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexTemplateConfigMaps, func(o client.Object) []string {
+		return templateConfigMaps(o.(*esv1.ExternalSecret))
+	}); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("externalsecret").
 		For(&esv1.ExternalSecret{}, builder.WithPredicates(predicate.Or(
@@ -60,6 +67,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, con
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSecret), builder.WithPredicates(targetDrifted())).
 		Watches(&esv1.SecretStore{}, r.storeHandler(), builder.WithPredicates(storeChanged())).
 		Watches(&esv1.ClusterSecretStore{}, r.storeHandler(), builder.WithPredicates(storeChanged())).
+		WatchesMetadata(&corev1.ConfigMap{}, r.refreshHandler(r.forConfigMap), builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent, RateLimiter: result.RateLimiter()}).
 		Complete(r)
 }
@@ -123,7 +131,7 @@ func (r *Reconciler) storeHandler() handler.EventHandler {
 	enqueue := func(ctx context.Context, o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], refresh bool) {
 		for _, req := range r.forStore(ctx, o) {
 			if refresh {
-				r.storeChanged.Store(req.NamespacedName, struct{}{})
+				r.forceSync.Store(req.NamespacedName, struct{}{})
 			}
 			q.Add(req)
 		}
@@ -139,6 +147,39 @@ func (r *Reconciler) storeHandler() handler.EventHandler {
 			enqueue(ctx, e.Object, q, false)
 		},
 	}
+}
+
+// refreshHandler enqueues the ExternalSecrets that mapFn finds and makes them re-render even if
+// they are not due: a templateFrom source changed.
+func (r *Reconciler) refreshHandler(mapFn handler.MapFunc) handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		reqs := mapFn(ctx, o)
+		for _, req := range reqs {
+			r.forceSync.Store(req.NamespacedName, struct{}{})
+		}
+		return reqs
+	})
+}
+
+// forConfigMap maps a ConfigMap to the ExternalSecrets whose templateFrom reads it. Only
+// ConfigMap metadata is watched, so the informer costs little memory.
+func (r *Reconciler) forConfigMap(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.requestsFor(ctx, IndexTemplateConfigMaps, o.GetName(), client.InNamespace(o.GetNamespace()))
+}
+
+// templateConfigMaps lists the ConfigMaps an ExternalSecret's templateFrom reads.
+func templateConfigMaps(es *esv1.ExternalSecret) []string {
+	t := es.Spec.Target.Template
+	if t == nil {
+		return nil
+	}
+	var names []string
+	for _, tf := range t.TemplateFrom {
+		if tf.ConfigMap != nil {
+			names = append(names, tf.ConfigMap.Name)
+		}
+	}
+	return names
 }
 
 // forSecret maps a target Secret to the ExternalSecrets writing it.
