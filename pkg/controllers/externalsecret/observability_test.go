@@ -53,7 +53,7 @@ func series(scraped, metric string, labels map[string]string, ok func(v float64)
 }
 
 func is(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
-func positive(v float64) bool          { return v > 0 }
+func positive(v float64) bool            { return v > 0 }
 
 func TestMetrics_syncedFailingAndDeleted(t *testing.T) {
 	ns := env.Namespace(t)
