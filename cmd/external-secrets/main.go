@@ -1,5 +1,6 @@
 // Command external-secrets is the controller manager. The root command runs the reconcilers;
-// the webhook and certcontroller subcommands arrive with the admission webhook.
+// the webhook subcommand serves the validating admission webhook and certcontroller keeps its
+// certificates.
 package main
 
 import (

@@ -53,6 +53,7 @@ func newRootCommand() *cobra.Command {
 		},
 	}
 	opts.bind(cmd.Flags())
+	cmd.AddCommand(newWebhookCommand(), newCertControllerCommand())
 	return cmd
 }
 

@@ -75,6 +75,22 @@ func (r *Reconciler) injectAll(ctx context.Context, bundle []byte) error {
 	return errors.Join(errs...)
 }
 
+// trusted tells whether every labelled configuration trusts exactly bundle.
+func (r *Reconciler) trusted(ctx context.Context, bundle []byte) error {
+	var list admissionregistrationv1.ValidatingWebhookConfigurationList
+	if err := r.Client.List(ctx, &list, client.MatchingLabelsSelector{Selector: webhookSelector}); err != nil {
+		return fmt.Errorf("listing the webhook configurations: %w", err)
+	}
+	for _, vwc := range list.Items {
+		for _, w := range vwc.Webhooks {
+			if !bytes.Equal(w.ClientConfig.CABundle, bundle) {
+				return fmt.Errorf("webhook %s of %s does not trust the current CA yet", w.Name, vwc.Name)
+			}
+		}
+	}
+	return nil
+}
+
 // inject sets the CA bundle of every webhook of vwc and, for webhooks that call a Service,
 // the Service's name and namespace. It reports whether anything changed. Webhooks that call
 // a URL keep it: that is how a webhook run outside the cluster is reached.

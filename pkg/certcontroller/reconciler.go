@@ -13,10 +13,8 @@ package certcontroller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -77,8 +75,6 @@ type Reconciler struct {
 	RequeueInterval time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-
-	injected atomic.Bool
 }
 
 // DNSNames returns the names the serving certificate is issued for: the Service's
@@ -154,7 +150,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result
 	if err := r.ensureServing(ctx, secret, ca, now); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.injected.Store(true)
 	_, _, lookahead, every := r.durations()
 	return ctrl.Result{RequeueAfter: nextCheck(secret.Data, now, lookahead, every)}, nil
 }
@@ -233,13 +228,25 @@ func (r *Reconciler) save(ctx context.Context, secret *corev1.Secret, what strin
 	return nil
 }
 
-// Injected is a readiness check: it passes once the Secret holds valid certificates and
-// every labelled webhook configuration trusts their CA.
-func (r *Reconciler) Injected() healthz.Checker {
-	return func(*http.Request) error {
-		if !r.injected.Load() {
-			return errors.New("the webhook certificates are not issued and injected yet")
+// Ready is a readiness check: it passes once the Secret holds a serving certificate that is
+// valid now and every labelled webhook configuration trusts its CA. It reads the cache,
+// which runs on every replica, so a replica waiting for leadership is ready too once the
+// leader has done the work.
+func (r *Reconciler) Ready() healthz.Checker {
+	return func(req *http.Request) error {
+		ctx := context.Background()
+		if req != nil {
+			ctx = req.Context()
 		}
-		return nil
+		secret := &corev1.Secret{}
+		if err := r.Client.Get(ctx, r.Secret, secret); err != nil {
+			return fmt.Errorf("reading the certificate Secret: %w", err)
+		}
+		bundle := secret.Data[servingcert.CACertKey]
+		serving := servingcert.KeyPair{Cert: secret.Data[servingcert.CertKey], Key: secret.Data[servingcert.KeyKey]}
+		if err := servingcert.Check(bundle, serving, r.DNSNames()[0], r.now()); err != nil {
+			return err
+		}
+		return r.trusted(ctx, bundle)
 	}
 }
