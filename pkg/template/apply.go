@@ -16,10 +16,10 @@ import (
 // `kubectl apply` diffs of the Secret wrong, and can be large (contract §17.11).
 const AnnotationLastApplied = corev1.LastAppliedConfigAnnotation
 
-// TemplateSources reads the ConfigMaps and Secrets that templateFrom refers to. They are
+// Sources reads the ConfigMaps and Secrets that templateFrom refers to. They are
 // always in the ExternalSecret's namespace, so the implementation is bound to it; it decides
 // whether reads are cached (ConfigMaps only with --enable-configmaps-caching).
-type TemplateSources interface {
+type Sources interface {
 	// ConfigMap returns the data of the named ConfigMap.
 	ConfigMap(ctx context.Context, name string) (map[string]string, error)
 	// Secret returns the data of the named Secret.
@@ -44,7 +44,7 @@ type ApplyInput struct {
 	CreationPolicy esv1.ExternalSecretCreationPolicy
 	// Sources reads templateFrom ConfigMaps and Secrets; it may be nil when no templateFrom
 	// refers to one.
-	Sources TemplateSources
+	Sources Sources
 	// Namespace is the ExternalSecret's namespace, named in errors about templateFrom
 	// sources.
 	Namespace string

@@ -2,7 +2,6 @@ package template
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -10,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	"github.com/seedb5e69c69/external-secrets/pkg/secretdata"
 )
 
 // literalName is the template name of a templateFrom literal in errors.
@@ -25,7 +25,7 @@ type renderer struct {
 	engine    *Engine
 	secret    *corev1.Secret
 	data      map[string]string
-	sources   TemplateSources
+	sources   Sources
 	namespace string
 
 	configMaps map[string]map[string]string
@@ -192,32 +192,12 @@ func (r *renderer) write(target esv1.TemplateTarget, key string, value []byte) {
 	}
 }
 
-// decodeValue applies a templateFrom valuesDecodingStrategy to a rendered value: None (or
-// empty) keeps it, Base64 and Base64URL decode padded base64, Auto tries both and keeps the
-// value when neither applies.
+// decodeValue applies a templateFrom valuesDecodingStrategy to a rendered value, with the
+// same rules as a fetched value's decodingStrategy (secretdata.Decode), naming the key.
 func decodeValue(key string, strategy esv1.ExternalSecretDecodingStrategy, v []byte) ([]byte, error) {
-	var enc *base64.Encoding
-	switch strategy {
-	case "", esv1.ExternalSecretDecodeNone:
-		return v, nil
-	case esv1.ExternalSecretDecodeBase64:
-		enc = base64.StdEncoding
-	case esv1.ExternalSecretDecodeBase64URL:
-		enc = base64.URLEncoding
-	case esv1.ExternalSecretDecodeAuto:
-		if out, err := base64.StdEncoding.DecodeString(string(v)); err == nil {
-			return out, nil
-		}
-		if out, err := base64.URLEncoding.DecodeString(string(v)); err == nil {
-			return out, nil
-		}
-		return v, nil
-	default:
-		return nil, fmt.Errorf("unable to decode the output of template at key %s: unknown decoding strategy %q", key, strategy)
-	}
-	out, err := enc.DecodeString(string(v))
+	out, err := secretdata.Decode(strategy, v)
 	if err != nil {
-		return nil, fmt.Errorf("unable to decode the output of template at key %s with %s: %w", key, strategy, err)
+		return nil, fmt.Errorf("unable to decode the output of template at key %s: %w", key, err)
 	}
 	return out, nil
 }

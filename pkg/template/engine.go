@@ -46,7 +46,7 @@ type Limits struct {
 	MaxValueBytes int
 	// MaxSteps bounds the work of one execution: loop iterations, template calls and
 	// function calls each cost a few steps, expensive functions (key generation, bcrypt)
-	// many, and large arguments a step per 256 bytes.
+	// many, and large arguments a step per 32 bytes.
 	MaxSteps int
 }
 
@@ -70,7 +70,8 @@ type Engine struct {
 	funcs       template.FuncMap
 }
 
-// Option configures an Engine.
+// Option configures an Engine. Options rather than a config struct keep New() usable as is
+// in tests and let main pass only what its flags set.
 type Option func(*Engine)
 
 // WithDelimiters sets the action delimiters (default "{{" and "}}"). Empty values keep the
@@ -107,7 +108,9 @@ func orDefault(v, d int) int {
 	return d
 }
 
-// New returns an Engine with the v2 function map.
+// New returns an Engine with the v2 function map. The map is built once here (sprig filtered,
+// bounded functions bound to the limits); each execution only wraps the functions its
+// template names.
 func New(opts ...Option) *Engine {
 	e := &Engine{left: DefaultLeftDelimiter, right: DefaultRightDelimiter, limits: DefaultLimits()}
 	for _, o := range opts {

@@ -55,14 +55,19 @@ var safeDetails = []*regexp.Regexp{
 	regexp.MustCompile(`^wrong type for value; expected \S+; got \S+$`),
 	regexp.MustCompile(`^exceeded maximum template depth \(\d+\)$`),
 	regexp.MustCompile(`^no such template "(?:[^"\\]|\\.)*"$`),
-	regexp.MustCompile(`^(?:invalid|incompatible) types? for comparison$`),
-	regexp.MustCompile(`^missing argument for comparison$`),
 	regexp.MustCompile(`^can't give argument to non-function \S+$`),
 	regexp.MustCompile(`^\S+ is not a method but has arguments$`),
 	regexp.MustCompile(`^\S+ has arguments but cannot be invoked as function$`),
 	regexp.MustCompile(`^can't call method/function "\S+" with \d+ results$`),
 	regexp.MustCompile(`^\S+ is an unexported field of struct type \S+$`),
 }
+
+// comparisonFuncs are the text/template builtins whose errors (comparisonError) name types,
+// never values.
+var (
+	comparisonFuncs = map[string]bool{"eq": true, "ne": true, "lt": true, "le": true, "gt": true, "ge": true}
+	comparisonError = regexp.MustCompile(`^(?:invalid type|incompatible types|missing argument) for comparison(?:: [\w.*\[\]]+ and [\w.*\[\]]+)?$`)
+)
 
 // parseMessage is the message of a parse error. It quotes the template's text only.
 func parseMessage(err error) string {
@@ -101,6 +106,9 @@ func sanitizeDetail(err error, detail string) string {
 		}
 		if fn == "fail" {
 			return detail // the template author's own message; values are redacted later
+		}
+		if comparisonFuncs[fn] && comparisonError.MatchString(strings.TrimPrefix(rest, fn+": ")) {
+			return detail
 		}
 		return "error calling " + fn + ": " + withheld
 	}

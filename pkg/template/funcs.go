@@ -7,10 +7,12 @@ import (
 	"github.com/Masterminds/sprig/v3"
 )
 
-// RemovedFuncs are the sprig functions a template cannot call. env and expandenv would read
-// the controller's environment (cloud credentials, tokens); getHostByName would let a
+// RemovedFuncs returns the sprig functions a template cannot call. env and expandenv would
+// read the controller's environment (cloud credentials, tokens); getHostByName would let a
 // template send data to any DNS server through the names it resolves.
-var RemovedFuncs = []string{"env", "expandenv", "getHostByName"}
+func RemovedFuncs() []string {
+	return []string{"env", "expandenv", "getHostByName"}
+}
 
 // funcMap builds the v2 function map: sprig's text functions without RemovedFuncs, the
 // text/template builtins that build strings (declared again so that the engine can measure
@@ -18,7 +20,7 @@ var RemovedFuncs = []string{"env", "expandenv", "getHostByName"}
 // and the external-secrets functions.
 func funcMap(l Limits) template.FuncMap {
 	m := sprig.TxtFuncMap()
-	for _, name := range RemovedFuncs {
+	for _, name := range RemovedFuncs() {
 		delete(m, name)
 	}
 	for _, group := range []template.FuncMap{stringBuiltins(), boundedFuncs(l), esoFuncs()} {

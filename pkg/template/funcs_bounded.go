@@ -248,8 +248,8 @@ func (b bounds) regexReplaceAllLiteral(regex, s, repl string) (string, error) {
 }
 
 // checkRegexGrowth bounds the size of a regex replacement before doing it. refs is the
-// number of "$" in repl; each can expand to at most the whole match. A first pass over the
-// matches sums that bound without building the result (the callback returns nothing).
+// number of "$" in repl. A first pass over the matches sums the bound without building the
+// result (the callback returns nothing).
 func (b bounds) checkRegexGrowth(fn string, re *regexp.Regexp, s, repl string, refs int) error {
 	if repl == "" {
 		return nil // never grows
@@ -258,9 +258,12 @@ func (b bounds) checkRegexGrowth(fn string, re *regexp.Regexp, s, repl string, r
 	if worst <= float64(b.MaxOutputBytes) {
 		return nil // cannot exceed the limit whatever matches
 	}
+	// A reference takes at least two bytes of repl ("$1", "$$") and expands to at most the
+	// match ("$$" to one byte).
+	fixed := max(len(repl)-2*refs, 0)
 	size := float64(len(s))
 	re.ReplaceAllStringFunc(s, func(match string) string {
-		size += float64(len(repl)) + float64(refs-1)*float64(len(match))
+		size += float64(fixed) + float64(refs)*float64(max(len(match), 1)) - float64(len(match))
 		return ""
 	})
 	if size > float64(b.MaxOutputBytes) && size > float64(len(s)) {

@@ -8,10 +8,10 @@ import (
 
 // Work costs, in steps of Limits.MaxSteps.
 const (
-	costCall      = 10  // any function call
-	costIteration = 5   // one iteration of a range loop
-	costTemplate  = 10  // one {{ template }} call
-	bytesPerStep  = 256 // arguments and results cost a step per this many bytes
+	costCall      = 10 // any function call
+	costIteration = 10 // one iteration of a range loop
+	costTemplate  = 10 // one {{ template }} call
+	bytesPerStep  = 32 // arguments and results cost a step per this many bytes
 	// expensiveShare: an expensive function costs this fraction of MaxSteps, so a template
 	// can call them at most this many times.
 	expensiveShare = 10

@@ -3,8 +3,10 @@ package externalsecret
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
@@ -26,6 +28,11 @@ func (r *Reconciler) applyTemplate(ctx context.Context, s *scope, secret *corev1
 		Sources:        templateSources{reader: r.Client, namespace: s.es.Namespace},
 		Namespace:      s.es.Namespace,
 	})
+	if apierrors.IsNotFound(err) {
+		// A templateFrom source that does not exist yet: a ConfigMap's creation re-queues us
+		// through the watch, a Secret's is noticed by the retry.
+		return result.NewWaiting(esv1.ConditionReasonSecretSyncedError, messageUpdateFailed, time.Minute, fmt.Errorf("could not apply template: %w", err))
+	}
 	if err != nil {
 		return result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageUpdateFailed, fmt.Errorf("could not apply template: %w", err))
 	}
