@@ -107,8 +107,18 @@ func Map(err error, ok ctrl.Result, recheck time.Duration) (ctrl.Result, error) 
 // RateLimiter is the per-object backoff for failures (1 s doubling to 7 min) combined with a
 // global bucket, as upstream does, so a broken store cannot make the controller spin.
 func RateLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return RateLimiterUpTo(7 * time.Minute)
+}
+
+// StoreRetryMax caps the backoff of a failing store. Stores are few and a validation is one
+// cheap call, while the credentials they read (Secrets anywhere in the cluster) are not watched:
+// a short cap is what makes a fixed credential turn the store Ready within seconds.
+const StoreRetryMax = 15 * time.Second
+
+// RateLimiterUpTo is RateLimiter with another maximum per-object backoff.
+func RateLimiterUpTo(maxDelay time.Duration) workqueue.TypedRateLimiter[reconcile.Request] {
 	return workqueue.NewTypedMaxOfRateLimiter(
-		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](time.Second, 7*time.Minute),
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](time.Second, maxDelay),
 		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
 	)
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/testenv"
 	"github.com/seedb5e69c69/external-secrets/providers"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
+	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
 )
 
 var (
@@ -93,7 +94,10 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reg, err := providers.NewRegistry(providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(rec)), Maintenance: providers.NotMaintained})
+	reg, err := providers.NewRegistry(
+		providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(rec)), Maintenance: providers.NotMaintained},
+		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(kubernetes.WithInClusterCAFile(""), kubernetes.WithCallObserver(rec))},
+	)
 	if err != nil {
 		return err
 	}
