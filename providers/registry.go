@@ -117,3 +117,16 @@ func jsonName(f reflect.StructField) string {
 	}
 	return name
 }
+
+// MaintenanceWarning is the warning shown for a provider that is not fully maintained (by
+// admission and as a store event), in upstream's words; empty when it is maintained.
+func (e Entry) MaintenanceWarning() string {
+	switch e.Maintenance {
+	case NotMaintained:
+		return fmt.Sprintf("store %s isn't currently maintained. Please plan and prepare accordingly.", e.Name)
+	case Deprecated:
+		return fmt.Sprintf("store %s is deprecated and will stop working on the next major version. Please plan and prepare accordingly.", e.Name)
+	case Maintained:
+	}
+	return ""
+}

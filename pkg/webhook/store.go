@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"time"
 
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
@@ -26,14 +24,14 @@ type StoreValidator struct {
 // one registered provider.
 func (v StoreValidator) Validate(store esv1.GenericStore) (admission.Warnings, error) {
 	spec := store.GetSpec()
-	errs := []error{validateConditions(spec.Conditions), validateRefreshInterval(spec.RefreshInterval)}
+	errs := []error{validateConditions(spec.Conditions), refreshIntervalError(spec)}
 	entry, err := v.Registry.ForStore(store)
 	if err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
 	warnings, err := entry.Provider.ValidateStore(store)
 	errs = append(errs, err)
-	if w := maintenanceWarning(entry); w != "" && store.GetAnnotations()[esv1.AnnotationIgnoreMaintenanceChecks] != "true" {
+	if w := maintenanceWarningOf(entry); w != "" && store.GetAnnotations()[esv1.AnnotationIgnoreMaintenanceChecks] != "true" {
 		warnings = append(warnings, w)
 	}
 	return warnings, errors.Join(errs...)
@@ -53,40 +51,12 @@ func validateConditions(conditions []esv1.ClusterSecretStoreCondition) error {
 	return errors.Join(errs...)
 }
 
-// validateRefreshInterval accepts what the store controller can use: integer seconds or a
-// Go duration, not negative. The CRD's pattern already refuses most mistakes; this also
-// catches durations too large to represent.
-func validateRefreshInterval(v *intstr.IntOrString) error {
-	if v == nil {
-		return nil
-	}
-	var d time.Duration
-	switch v.Type {
-	case intstr.Int:
-		d = time.Duration(v.IntVal) * time.Second
-	case intstr.String:
-		var err error
-		if d, err = time.ParseDuration(v.StrVal); err != nil {
-			return fmt.Errorf("invalid refreshInterval: %w", err)
-		}
-	default:
-		return fmt.Errorf("invalid refreshInterval: unknown type %d", v.Type)
-	}
-	if d < 0 {
-		return fmt.Errorf("invalid refreshInterval: %s is negative", d)
-	}
-	return nil
+// refreshIntervalError accepts what the store controller can use: integer seconds or a Go
+// duration, not negative (the CRD's pattern refuses most mistakes; this also catches
+// durations too large to represent).
+func refreshIntervalError(spec *esv1.SecretStoreSpec) error {
+	_, err := spec.RefreshDuration()
+	return err
 }
 
-// maintenanceWarning is the admission warning for a provider that is not fully maintained,
-// with the words of upstream (and of the store controller's events).
-func maintenanceWarning(e providers.Entry) string {
-	switch e.Maintenance {
-	case providers.NotMaintained:
-		return fmt.Sprintf("store %s isn't currently maintained. Please plan and prepare accordingly.", e.Name)
-	case providers.Deprecated:
-		return fmt.Sprintf("store %s is deprecated and will stop working on the next major version. Please plan and prepare accordingly.", e.Name)
-	default:
-		return ""
-	}
-}
+func maintenanceWarningOf(e providers.Entry) string { return e.MaintenanceWarning() }

@@ -1,6 +1,10 @@
 package v1
 
 import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -66,3 +70,29 @@ func (c *ClusterSecretStore) GetNamespacedName() string { return c.Name }
 
 // Copy returns a deep copy of the store.
 func (c *ClusterSecretStore) Copy() GenericStore { return c.DeepCopy() }
+
+// RefreshDuration returns spec.refreshInterval as a duration: integer seconds (the legacy form)
+// or a Go duration. Zero means "not set" (the controller default applies). The webhook and the
+// store controller both use it, so they agree on what is valid.
+func (s *SecretStoreSpec) RefreshDuration() (time.Duration, error) {
+	v := s.RefreshInterval
+	if v == nil {
+		return 0, nil
+	}
+	var d time.Duration
+	switch v.Type {
+	case intstr.Int:
+		d = time.Duration(v.IntVal) * time.Second
+	case intstr.String:
+		var err error
+		if d, err = time.ParseDuration(v.StrVal); err != nil {
+			return 0, fmt.Errorf("invalid refreshInterval: %w", err)
+		}
+	default:
+		return 0, fmt.Errorf("invalid refreshInterval: unknown type %d", v.Type)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("invalid refreshInterval: %s is negative", d)
+	}
+	return d, nil
+}

@@ -6,7 +6,6 @@ package secretstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -78,7 +76,7 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request, st esv1.Ge
 	if c := st.GetSpec().Controller; c != "" && c != r.ControllerClass {
 		return ctrl.Result{}, nil
 	}
-	every, err := requeueInterval(st.GetSpec().RefreshInterval, r.RequeueInterval)
+	every, err := requeueInterval(st.GetSpec(), r.RequeueInterval)
 	if err != nil {
 		return ctrl.Result{}, nil //nolint:nilerr // a bad interval is reported by admission; there is nothing to retry
 	}
@@ -149,16 +147,15 @@ func (r *Reconciler) setStatus(st esv1.GenericStore, cond metav1.Condition, entr
 		kind = corev1.EventTypeWarning
 	}
 	r.Events.Eventf(st, nil, kind, cond.Reason, "Validate", cond.Message)
-	if entry != nil && st.GetAnnotations()[esv1.AnnotationIgnoreMaintenanceChecks] != "true" {
-		switch entry.Maintenance {
-		case providers.Maintained:
-		case providers.NotMaintained:
-			r.Events.Eventf(st, nil, corev1.EventTypeWarning, esv1.ReasonStoreUnmaintained, "Validate",
-				"store %s isn't currently maintained. Please plan and prepare accordingly.", entry.Name)
-		case providers.Deprecated:
-			r.Events.Eventf(st, nil, corev1.EventTypeWarning, esv1.ReasonStoreDeprecated, "Validate",
-				"store %s is deprecated and will stop working on the next major version. Please plan and prepare accordingly.", entry.Name)
-		}
+	if entry == nil || st.GetAnnotations()[esv1.AnnotationIgnoreMaintenanceChecks] == "true" {
+		return
+	}
+	switch entry.Maintenance {
+	case providers.NotMaintained:
+		r.Events.Eventf(st, nil, corev1.EventTypeWarning, esv1.ReasonStoreUnmaintained, "Validate", "%s", entry.MaintenanceWarning())
+	case providers.Deprecated:
+		r.Events.Eventf(st, nil, corev1.EventTypeWarning, esv1.ReasonStoreDeprecated, "Validate", "%s", entry.MaintenanceWarning())
+	case providers.Maintained:
 	}
 }
 
@@ -171,28 +168,13 @@ func (r *Reconciler) patchStatus(ctx context.Context, st esv1.GenericStore, befo
 	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, st, client.MergeFrom(base)))
 }
 
-// requeueInterval parses spec.refreshInterval: integer seconds or a duration; zero or unset
-// means the controller default.
-func requeueInterval(v *intstr.IntOrString, fallback time.Duration) (time.Duration, error) {
-	if v == nil {
-		return fallback, nil
+// requeueInterval is the store's refreshInterval, or the controller default when unset.
+func requeueInterval(spec *esv1.SecretStoreSpec, fallback time.Duration) (time.Duration, error) {
+	d, err := spec.RefreshDuration()
+	if err != nil || d > 0 {
+		return d, err
 	}
-	var d time.Duration
-	if v.Type == intstr.Int {
-		d = time.Duration(v.IntVal) * time.Second
-	} else {
-		var err error
-		if d, err = time.ParseDuration(v.StrVal); err != nil {
-			return 0, fmt.Errorf("invalid refreshInterval: %w", err)
-		}
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("invalid refreshInterval: %s is negative", d)
-	}
-	if d == 0 {
-		return fallback, nil
-	}
-	return d, nil
+	return fallback, nil
 }
 
 // SetupWithManager registers the controller for the kind NewStore returns.
