@@ -8,9 +8,14 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
 	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators"
+	fakegen "github.com/seedb5e69c69/external-secrets/pkg/generators/fake"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/password"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/uuid"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
@@ -29,12 +34,22 @@ func newRegistry(observer providers.CallObserver) (*providers.Registry, error) {
 	)
 }
 
+// newGenerators is the one explicit list of the generator kinds this binary runs.
+func newGenerators() (*generators.Registry, error) {
+	return generators.NewRegistry(
+		generators.Entry{Kind: genv1alpha1.PasswordKind, Generator: password.Generator{}},
+		generators.Entry{Kind: genv1alpha1.UUIDKind, Generator: uuid.Generator{}},
+		generators.Entry{Kind: genv1alpha1.FakeKind, Generator: fakegen.Generator{}},
+	)
+}
+
 // shared holds what several controllers use, built once per process.
 type shared struct {
-	metrics   *metrics.Recorder
-	registry  *providers.Registry
-	templates *template.Engine
-	reads     *store.ReadCache
+	generators *generators.Registry
+	metrics    *metrics.Recorder
+	registry   *providers.Registry
+	templates  *template.Engine
+	reads      *store.ReadCache
 }
 
 func newShared(opts *controllerOptions) (*shared, error) {
@@ -53,11 +68,16 @@ func newShared(opts *controllerOptions) (*shared, error) {
 	if err != nil {
 		return nil, err
 	}
+	gens, err := newGenerators()
+	if err != nil {
+		return nil, err
+	}
 	return &shared{
-		metrics:   rec,
-		registry:  reg,
-		templates: template.New(template.WithDelimiters(opts.templateLeftDelim, opts.templateRightDel)),
-		reads:     store.NewReadCache(opts.readCoalesceWindow),
+		generators: gens,
+		metrics:    rec,
+		registry:   reg,
+		templates:  template.New(template.WithDelimiters(opts.templateLeftDelim, opts.templateRightDel)),
+		reads:      store.NewReadCache(opts.readCoalesceWindow),
 	}, nil
 }
 
@@ -89,6 +109,7 @@ func (sh *shared) setupExternalSecrets(ctx context.Context, mgr manager.Manager,
 		APIReader:       mgr.GetAPIReader(),
 		Stores:          sh.resolver(mgr, opts),
 		Templates:       sh.templates,
+		Generators:      sh.generators,
 		Events:          eventrecorder.For(mgr, "external-secrets"),
 		RequeueInterval: opts.requeueInterval,
 		ClusterStores:   opts.reconcilers.clusterStore,

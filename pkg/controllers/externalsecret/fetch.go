@@ -101,8 +101,7 @@ func sourceStore(es *esv1.ExternalSecret, override *esv1.SecretStoreRef) (esv1.S
 func (r *Reconciler) fetchDataFrom(ctx context.Context, session *store.Session, es *esv1.ExternalSecret, i int) (map[string][]byte, error) {
 	df := es.Spec.DataFrom[i]
 	if df.SourceRef != nil && df.SourceRef.GeneratorRef != nil {
-		return nil, result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageFetchFailed,
-			fmt.Errorf("spec.dataFrom[%d].sourceRef.generatorRef: generators are not supported by this controller version", i))
+		return r.generate(ctx, es, i)
 	}
 	var override *esv1.SecretStoreRef
 	if df.SourceRef != nil {

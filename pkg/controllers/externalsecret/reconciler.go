@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -30,6 +31,7 @@ import (
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps;namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts/token,verbs=create
+// +kubebuilder:rbac:groups=generators.external-secrets.io,resources=*,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Reconciler syncs ExternalSecrets whose target is a Secret.
@@ -45,6 +47,8 @@ type Reconciler struct {
 	APIReader client.Reader
 	// Stores resolves stores and hands out provider clients.
 	Stores *store.Resolver
+	// Generators runs the generators dataFrom entries reference; nil supports none.
+	Generators *generators.Registry
 	// Templates renders target templates and rewrite transforms.
 	Templates *template.Engine
 	// Events records events on ExternalSecrets.
@@ -174,7 +178,7 @@ func (r *Reconciler) skip(ctx context.Context, es *esv1.ExternalSecret) (bool, e
 			return true, nil
 		}
 	}
-	return false, nil
+	return r.skipForGenerators(ctx, es), nil
 }
 
 // ensureFinalizer adds the cleanup finalizer with a merge patch (never an update, which

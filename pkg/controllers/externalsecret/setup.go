@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -31,6 +33,8 @@ const (
 	IndexStores = "externalsecret.stores"
 	// IndexTemplateConfigMaps holds the names of the ConfigMaps its templateFrom reads.
 	IndexTemplateConfigMaps = "externalsecret.templateconfigmaps"
+	// IndexGenerators holds "<Kind>/<name>" of the generators its dataFrom runs.
+	IndexGenerators = "externalsecret.generators"
 )
 
 // SetupWithManager registers the indexes, the watches and the controller.
@@ -59,7 +63,12 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, con
 	}); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	if err := idx.IndexField(ctx, &esv1.ExternalSecret{}, IndexGenerators, func(o client.Object) []string {
+		return generatorRefs(o.(*esv1.ExternalSecret))
+	}); err != nil {
+		return err
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("externalsecret").
 		For(&esv1.ExternalSecret{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{},
@@ -68,8 +77,26 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, con
 		Watches(&esv1.SecretStore{}, r.storeHandler(), builder.WithPredicates(storeChanged())).
 		Watches(&esv1.ClusterSecretStore{}, r.storeHandler(), builder.WithPredicates(storeChanged())).
 		WatchesMetadata(&corev1.ConfigMap{}, r.refreshHandler(r.forConfigMap), builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent, RateLimiter: result.RateLimiter()}).
-		Complete(r)
+		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent, RateLimiter: result.RateLimiter()})
+	for _, kind := range generatorKinds() {
+		// Editing a generator re-runs the ExternalSecrets that use it; only metadata is cached.
+		meta := &metav1.PartialObjectMetadata{}
+		meta.SetGroupVersionKind(genv1alpha1.GroupVersion.WithKind(kind))
+		b = b.WatchesMetadata(meta, r.refreshHandler(r.forGenerator(kind)), builder.WithPredicates(predicate.GenerationChangedPredicate{}))
+	}
+	return b.Complete(r)
+}
+
+// forGenerator maps a generator of kind to the ExternalSecrets that use it: in its namespace,
+// or anywhere for a ClusterGenerator.
+func (r *Reconciler) forGenerator(kind string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		var opts []client.ListOption
+		if o.GetNamespace() != "" {
+			opts = append(opts, client.InNamespace(o.GetNamespace()))
+		}
+		return r.requestsFor(ctx, IndexGenerators, kind+"/"+o.GetName(), opts...)
+	}
 }
 
 // deletionChanged lets through updates that start a deletion. (Finalizer changes are our own

@@ -27,6 +27,10 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
 	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators"
+	fakegen "github.com/seedb5e69c69/external-secrets/pkg/generators/fake"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/password"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/uuid"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
@@ -101,10 +105,19 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	gens, err := generators.NewRegistry(
+		generators.Entry{Kind: "Password", Generator: password.Generator{}},
+		generators.Entry{Kind: "UUID", Generator: uuid.Generator{}},
+		generators.Entry{Kind: "Fake", Generator: fakegen.Generator{}},
+	)
+	if err != nil {
+		return err
+	}
 	r := &externalsecret.Reconciler{
-		Client:    mgr.GetClient(),
-		Secrets:   mgr.GetCache(),
-		APIReader: mgr.GetAPIReader(),
+		Generators: gens,
+		Client:     mgr.GetClient(),
+		Secrets:    mgr.GetCache(),
+		APIReader:  mgr.GetAPIReader(),
 		Stores: &store.Resolver{Client: mgr.GetClient(), Registry: reg, ControllerClass: "default", FloodGate: true,
 			Reads: store.NewReadCache(0)},
 		Templates:       template.New(),

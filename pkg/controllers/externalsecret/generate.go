@@ -1,0 +1,90 @@
+package externalsecret
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators"
+	"github.com/seedb5e69c69/external-secrets/pkg/result"
+	"github.com/seedb5e69c69/external-secrets/pkg/secretdata"
+	"github.com/seedb5e69c69/external-secrets/pkg/store"
+)
+
+// generate runs the generator of dataFrom[i]. Its keys go through rewrite and key validation
+// only: generators produce valid keys and raw values, so there is no conversion or decoding.
+// A generator runs on every sync of the ExternalSecret.
+func (r *Reconciler) generate(ctx context.Context, es *esv1.ExternalSecret, i int) (map[string][]byte, error) {
+	df := es.Spec.DataFrom[i]
+	res, err := generators.Resolve(ctx, r.Client, *df.SourceRef.GeneratorRef, es.Namespace)
+	if err != nil {
+		return nil, generatorError(i, err)
+	}
+	gen, ok := r.Generators.For(res.Kind)
+	if !ok {
+		return nil, result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageFetchFailed,
+			fmt.Errorf("spec.dataFrom[%d]: generator kind %s is not supported by this controller", i, res.Kind))
+	}
+	out, _, err := gen.Generate(ctx, res.Manifest, r.Client, es.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("error processing spec.dataFrom[%d].sourceRef.generatorRef, err: %w", i, err)
+	}
+	out, err = secretdata.Rewrite(df.Rewrite, out, r.Templates.TransformKey)
+	if err == nil {
+		out, err = secretdata.ValidateKeys(out)
+	}
+	if err != nil {
+		return nil, pipelineError(fmt.Errorf("error processing spec.dataFrom[%d], err: %w", i, err))
+	}
+	return out, nil
+}
+
+// generatorError classifies a failed resolution: a bad reference needs a spec change; a
+// generator that does not exist yet is waited for (its creation re-queues us).
+func generatorError(i int, err error) error {
+	err = fmt.Errorf("spec.dataFrom[%d].sourceRef.generatorRef: %w", i, err)
+	switch {
+	case errors.Is(err, generators.ErrInvalidRef):
+		return result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageFetchFailed, err)
+	case apierrors.IsNotFound(err):
+		return result.NewWaiting(esv1.ConditionReasonSecretSyncedError, messageFetchFailed, store.WaitDelay, err)
+	default:
+		return err
+	}
+}
+
+// generatorRefs lists "<Kind>/<name>" of the generators an ExternalSecret uses, for the
+// generator watch index.
+func generatorRefs(es *esv1.ExternalSecret) []string {
+	var out []string
+	for _, df := range es.Spec.DataFrom {
+		if df.SourceRef != nil && df.SourceRef.GeneratorRef != nil {
+			out = append(out, df.SourceRef.GeneratorRef.Kind+"/"+df.SourceRef.GeneratorRef.Name)
+		}
+	}
+	return out
+}
+
+// skipForGenerators reports whether a generator the object uses belongs to another
+// controller class. Generators that cannot be read are ignored here; the sync reports them.
+func (r *Reconciler) skipForGenerators(ctx context.Context, es *esv1.ExternalSecret) bool {
+	for _, df := range es.Spec.DataFrom {
+		if df.SourceRef == nil || df.SourceRef.GeneratorRef == nil {
+			continue
+		}
+		res, err := generators.Resolve(ctx, r.Client, *df.SourceRef.GeneratorRef, es.Namespace)
+		if err == nil && res.Controller != "" && res.Controller != r.Stores.ControllerClass {
+			return true
+		}
+	}
+	return false
+}
+
+// generatorKinds is every kind an ExternalSecret can reference, to watch them.
+func generatorKinds() []string {
+	return append(genv1alpha1.GeneratorKinds(), genv1alpha1.ClusterGeneratorKind)
+}
