@@ -76,6 +76,7 @@ func runOnce(b *testing.B, env *testenv.Env, binary string, n, concurrent int) {
 	waitAllReady(b, k, ns, n, "")
 	toReady := time.Since(start)
 	writesAfterSync := writes(b, metricsAddr)
+	callsAfterSync := providerCalls(b, metricsAddr)
 
 	// Refresh everything without changing any remote value: a store spec change makes every
 	// ExternalSecret refresh (§17.2). None of the Secrets may be rewritten.
@@ -103,6 +104,8 @@ func runOnce(b *testing.B, env *testenv.Env, binary string, n, concurrent int) {
 	b.ReportMetric(float64(writesAfterSync), "api-writes-to-ready")
 	b.ReportMetric(float64(writes(b, metricsAddr)-writesAfterSync), "api-writes-refresh")
 	b.ReportMetric(peakRSSMiB(b, proc.Process.Pid), "MiB-peak-rss")
+	b.ReportMetric(float64(callsAfterSync), "provider-calls-to-ready")
+	b.ReportMetric(float64(providerCalls(b, metricsAddr)-callsAfterSync), "provider-calls-refresh")
 }
 
 func timeCreates(b *testing.B, k client.Client, n, workers int) time.Duration {
@@ -167,8 +170,20 @@ func secretVersions(b *testing.B, k client.Client, ns string) map[string]string 
 	return out
 }
 
+// providerCalls sums the reads the controller made from its stores (all N ExternalSecrets read
+// the same remote key, so coalescing should keep this near 1 per refresh wave).
+func providerCalls(b *testing.B, addr string) int {
+	return sumMetric(b, addr, "externalsecret_provider_api_calls_count{", nil)
+}
+
 // writes sums the controller's own mutating API requests from its metrics endpoint.
 func writes(b *testing.B, addr string) int {
+	return sumMetric(b, addr, "rest_client_requests_total{", []string{`method="POST"`, `method="PUT"`, `method="PATCH"`, `method="DELETE"`})
+}
+
+// sumMetric adds up the samples of a metric whose line contains one of the filters (all
+// samples when filters is nil).
+func sumMetric(b *testing.B, addr, prefix string, filters []string) int {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	must(b, err)
 	defer func() { _ = resp.Body.Close() }()
@@ -176,15 +191,17 @@ func writes(b *testing.B, addr string) int {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "rest_client_requests_total{") {
+		if !strings.HasPrefix(line, prefix) {
 			continue
 		}
-		for _, m := range []string{`method="POST"`, `method="PUT"`, `method="PATCH"`, `method="DELETE"`} {
-			if strings.Contains(line, m) {
-				f := strings.Fields(line)
-				v, _ := strconv.ParseFloat(f[len(f)-1], 64)
-				total += int(v)
-			}
+		matched := filters == nil
+		for _, m := range filters {
+			matched = matched || strings.Contains(line, m)
+		}
+		if matched {
+			f := strings.Fields(line)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			total += int(v)
 		}
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
