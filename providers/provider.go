@@ -98,3 +98,11 @@ type PushData struct {
 type CallObserver interface {
 	ObserveAPICall(provider, call string, err error)
 }
+
+// Prefetcher is implemented by Clients that can read many values in one backend call (AWS
+// BatchGetSecretValue). The controller hands it every data[] reference of a sync before
+// reading them one by one; the client keeps the values for those reads. An error only means
+// the saving is lost: the reads still happen.
+type Prefetcher interface {
+	Prefetch(ctx context.Context, refs []esv1.ExternalSecretDataRemoteRef) error
+}

@@ -149,7 +149,9 @@ func managerOptions(opts *controllerOptions) ctrl.Options {
 			Label: labels.SelectorFromSet(labels.Set{esv1.LabelManaged: esv1.LabelManagedValue}),
 		}}
 	}
-	var uncached []client.Object
+	// ServiceAccounts are read only by providers (IRSA role annotations), rarely: read them from
+	// the API instead of caching every ServiceAccount of the cluster.
+	uncached := []client.Object{&corev1.ServiceAccount{}}
 	if !opts.caching.secrets {
 		uncached = append(uncached, &corev1.Secret{})
 	}

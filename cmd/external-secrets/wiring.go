@@ -20,6 +20,7 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
 	"github.com/seedb5e69c69/external-secrets/providers"
+	awsprovider "github.com/seedb5e69c69/external-secrets/providers/aws"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
 	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
 )
@@ -29,6 +30,7 @@ import (
 // observer receives every provider API call (for the metrics); nil is allowed.
 func newRegistry(observer providers.CallObserver) (*providers.Registry, error) {
 	return providers.NewRegistry(
+		providers.Entry{Name: "aws", Provider: awsprovider.New(awsprovider.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(observer)), Maintenance: providers.NotMaintained},
 		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(kubernetes.WithCallObserver(observer)), Maintenance: providers.Maintained},
 	)

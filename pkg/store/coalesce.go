@@ -59,6 +59,14 @@ func (c *ReadCache) do(key string, fn func() (any, error)) (any, error) {
 	return v, err
 }
 
+// cached reports whether key has a kept result.
+func (c *ReadCache) cached(key string) (any, bool) {
+	if c == nil {
+		return nil, false
+	}
+	return c.lookup(key)
+}
+
 func (c *ReadCache) lookup(key string) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -15,6 +15,8 @@ import (
 
 // Reader is the read side of a provider client as the ExternalSecret controller sees it.
 type Reader interface {
+	// Prefetch tells the reader which values are about to be read, so it can batch them.
+	Prefetch(ctx context.Context, refs []esv1.ExternalSecretDataRemoteRef) error
 	GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error)
 	GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error)
 	GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error)
@@ -101,6 +103,28 @@ func (rd *storeReader) getClient(ctx context.Context) (providers.Client, error) 
 func (rd *storeReader) key(op string, ref any) string {
 	b, _ := json.Marshal(ref)
 	return rd.scope + "|" + op + "|" + string(b)
+}
+
+// Prefetch lets a client that supports it read refs in batches before they are read one by
+// one; refs already served by the ReadCache are left out. Errors only cost the saving.
+func (rd *storeReader) Prefetch(ctx context.Context, refs []esv1.ExternalSecretDataRemoteRef) error {
+	var missing []esv1.ExternalSecretDataRemoteRef
+	for _, ref := range refs {
+		if _, ok := rd.session.resolver.Reads.cached(rd.key("GetSecret", ref)); !ok {
+			missing = append(missing, ref)
+		}
+	}
+	if len(missing) < 2 {
+		return nil
+	}
+	c, err := rd.getClient(ctx)
+	if err != nil {
+		return err
+	}
+	if p, ok := c.(providers.Prefetcher); ok {
+		return p.Prefetch(ctx, missing)
+	}
+	return nil
 }
 
 // GetSecret reads one value.

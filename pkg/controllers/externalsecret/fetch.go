@@ -40,6 +40,7 @@ func (r *Reconciler) fetch(ctx context.Context, s *scope) error {
 		}
 		secretdata.MergeInto(data, m)
 	}
+	r.prefetch(ctx, session, es)
 	for i := range es.Spec.Data {
 		ref := es.Spec.Data[i]
 		v, err := r.fetchData(ctx, session, es, i)
@@ -53,6 +54,34 @@ func (r *Reconciler) fetch(ctx context.Context, s *scope) error {
 	}
 	s.data = data
 	return nil
+}
+
+// prefetch hands every store the data[] references it will be asked for, so that providers
+// with a batch API read them in one call. Failures are left to the individual reads.
+func (r *Reconciler) prefetch(ctx context.Context, session *store.Session, es *esv1.ExternalSecret) {
+	byStore := map[esv1.SecretStoreRef][]esv1.ExternalSecretDataRemoteRef{}
+	for _, d := range es.Spec.Data {
+		var override *esv1.SecretStoreRef
+		if d.SourceRef != nil {
+			override = d.SourceRef.SecretStoreRef
+		}
+		if ref, err := sourceStore(es, override); err == nil {
+			ref.Kind = store.Kind(ref)
+			byStore[ref] = append(byStore[ref], d.RemoteRef)
+		}
+	}
+	for ref, refs := range byStore {
+		if len(refs) < 2 {
+			continue
+		}
+		reader, err := session.Reader(ctx, ref)
+		if err != nil {
+			continue
+		}
+		if err := reader.Prefetch(ctx, refs); err != nil {
+			ctrl.LoggerFrom(ctx).V(1).Info("batch read failed; reading one by one", "store", ref.Name, "error", err.Error())
+		}
+	}
 }
 
 // skipMissing reports whether err is a missing remote secret that the deletion policy says
