@@ -228,3 +228,51 @@ func TestSession_refusesUnusableStores(t *testing.T) {
 		})
 	}
 }
+
+// prefetchingClient records what it was asked to prefetch.
+type prefetchingClient struct {
+	countingClient
+	asked *[][]esv1.ExternalSecretDataRemoteRef
+}
+
+func (c *prefetchingClient) Prefetch(_ context.Context, refs []esv1.ExternalSecretDataRemoteRef) error {
+	*c.asked = append(*c.asked, refs)
+	return nil
+}
+
+type prefetchingProvider struct {
+	countingProvider
+	asked [][]esv1.ExternalSecretDataRemoteRef
+}
+
+func (p *prefetchingProvider) NewClient(context.Context, esv1.GenericStore, client.Client, string) (providers.Client, error) {
+	return &prefetchingClient{countingClient: countingClient{p: &p.countingProvider}, asked: &p.asked}, nil
+}
+
+func TestStoreReader_prefetchSkipsCachedRefs(t *testing.T) {
+	p := &prefetchingProvider{}
+	reg, err := providers.NewRegistry(providers.Entry{Name: "fake", Provider: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kube := fakeclient.NewClientBuilder().WithScheme(scheme.New()).WithObjects(fakeStore("ns", "a")).Build()
+	r := &Resolver{Client: kube, Registry: reg, ControllerClass: "default", Reads: NewReadCache(time.Minute)}
+	ctx := context.Background()
+	rd, err := r.NewSession(kube, "ns").Reader(ctx, esv1.SecretStoreRef{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rd.GetSecret(ctx, esv1.ExternalSecretDataRemoteRef{Key: "cached"}); err != nil {
+		t.Fatal(err)
+	}
+	refs := []esv1.ExternalSecretDataRemoteRef{{Key: "cached"}, {Key: "b"}, {Key: "c"}}
+	if err := rd.Prefetch(ctx, refs); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.asked) != 1 || len(p.asked[0]) != 2 || p.asked[0][0].Key != "b" {
+		t.Fatalf("prefetch must get only the refs not already cached: %+v", p.asked)
+	}
+	if err := rd.Prefetch(ctx, refs[:2]); err != nil || len(p.asked) != 1 {
+		t.Fatalf("a single missing ref is not worth a batch: %+v", p.asked)
+	}
+}
