@@ -23,15 +23,18 @@ import (
 	awsprovider "github.com/seedb5e69c69/external-secrets/providers/aws"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
 	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
+	"github.com/seedb5e69c69/external-secrets/providers/vault"
 )
 
 // newRegistry is the one explicit list of the providers this binary ships. The JSON name of
 // each entry is the field of spec.provider that selects it.
-// observer receives every provider API call (for the metrics); nil is allowed.
-func newRegistry(observer providers.CallObserver) (*providers.Registry, error) {
+// observer receives every provider API call (for the metrics); nil is allowed. vaultTokens is
+// the size of the Vault login token cache (0: log in and revoke on every sync).
+func newRegistry(observer providers.CallObserver, vaultTokens int) (*providers.Registry, error) {
 	return providers.NewRegistry(
 		providers.Entry{Name: "aws", Provider: awsprovider.New(awsprovider.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(observer)), Maintenance: providers.NotMaintained},
+		providers.Entry{Name: "vault", Provider: vault.New(vault.WithCallObserver(observer), vault.WithTokenCache(vaultTokens)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(kubernetes.WithCallObserver(observer)), Maintenance: providers.Maintained},
 	)
 }
@@ -66,7 +69,11 @@ func newShared(opts *controllerOptions) (*shared, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newRegistry(rec)
+	vaultTokens := 0
+	if opts.vaultTokenCache {
+		vaultTokens = opts.vaultTokenCacheSz
+	}
+	reg, err := newRegistry(rec, vaultTokens)
 	if err != nil {
 		return nil, err
 	}
