@@ -6,7 +6,11 @@
 // With -samples DIR it also applies the manifests in DIR once the command runs, waits for the
 // ExternalSecrets among them to be Ready and prints the Secrets they produced.
 //
-// Usage: go run ./hack/localcluster [-samples DIR] -- COMMAND [ARGS...]
+// With -demo DIR it runs the guided demo instead: it also starts a Vault dev server (built once
+// per machine), seeds it and a second namespace, applies the manifests of DIR (with ${VAULT_ADDR},
+// ${KUBE_HOST} and ${KUBE_CA} filled in), shows a force-sync, and keeps everything running.
+//
+// Usage: go run ./hack/localcluster [-samples DIR | -demo DIR] -- COMMAND [ARGS...]
 package main
 
 import (
@@ -22,13 +26,16 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/testenv"
 )
 
-// samples is the directory of manifests to apply, from -samples.
-var samples string
+// samples is the directory of manifests to apply, from -samples; demoDir the one of -demo.
+var samples, demoDir string
 
 func main() {
 	args := os.Args[1:]
 	if len(args) > 1 && args[0] == "-samples" {
 		samples, args = args[1], args[2:]
+	}
+	if len(args) > 1 && args[0] == "-demo" {
+		demoDir, args = args[1], args[2:]
 	}
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
@@ -47,7 +54,17 @@ func run(args []string) (err error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	fmt.Fprintln(os.Stderr, "starting the local control plane (kube-apiserver + etcd) with the CRDs installed ...")
+	var d *demo
+	if demoDir != "" {
+		vault, addr, verr := startVault(ctx)
+		if verr != nil {
+			return verr
+		}
+		defer func() { _ = vault.Process.Kill(); _ = vault.Wait() }()
+		d = &demo{dir: demoDir, vaultAddr: addr, vault: vault, show: os.Getenv("DEMO_SHOW_VALUES") == "1"}
+		fmt.Fprintf(os.Stderr, "Vault dev server ready at %s (token: root)\n", addr)
+	}
+	fmt.Fprintln(os.Stderr, "starting the local control plane (kube-apiserver + etcd) with the CRDs installed (built from source once per machine, 10-15 minutes the first time) ...")
 	env, err := testenv.Start()
 	if err != nil {
 		return err
@@ -61,6 +78,14 @@ func run(args []string) (err error) {
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	if d != nil {
+		d.env = env
+		go func() {
+			if err := d.run(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintln(os.Stderr, "demo:", err)
+			}
+		}()
 	}
 	if samples != "" {
 		go func() {

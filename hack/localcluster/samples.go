@@ -33,7 +33,7 @@ func showSamples(ctx context.Context, env *testenv.Env, dir string) error {
 	sort.Strings(files)
 	var ess []client.ObjectKey
 	for _, f := range files {
-		objs, err := readManifests(f)
+		objs, err := readManifests(f, nil)
 		if err != nil {
 			return err
 		}
@@ -56,10 +56,14 @@ func showSamples(ctx context.Context, env *testenv.Env, dir string) error {
 	return nil
 }
 
-func readManifests(path string) ([]*unstructured.Unstructured, error) {
+// readManifests decodes every object of a YAML file, after replacing ${NAME} by vars[NAME].
+func readManifests(path string, vars map[string]string) ([]*unstructured.Unstructured, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if vars != nil {
+		raw = []byte(os.Expand(string(raw), func(k string) string { return vars[k] }))
 	}
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
 	var out []*unstructured.Unstructured

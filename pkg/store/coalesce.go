@@ -39,9 +39,19 @@ func NewReadCache(window time.Duration) *ReadCache {
 
 // do returns the cached or in-flight result for key, or calls fn. The returned value is
 // shared: callers must copy before modifying (see cloneBytes, cloneMap).
-func (c *ReadCache) do(key string, fn func() (any, error)) (any, error) {
+//
+// fresh skips kept results and reads in flight (a user asked for current data, e.g. a
+// force-sync after changing the remote value); the new result is still kept for others.
+func (c *ReadCache) do(key string, fresh bool, fn func() (any, error)) (any, error) {
 	if c == nil {
 		return fn()
+	}
+	if fresh {
+		v, err := fn()
+		if err == nil && c.window > 0 {
+			c.store(key, v)
+		}
+		return v, err
 	}
 	if v, ok := c.lookup(key); ok {
 		return v, nil

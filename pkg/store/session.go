@@ -26,6 +26,9 @@ type Reader interface {
 // one client, created only when a read is not served by the ReadCache, and Close releases
 // every client the session created.
 type Session struct {
+	// Fresh makes every read of the session go to the store, ignoring results kept by the
+	// ReadCache: set it when the user asked for current data (force-sync, spec change).
+	Fresh     bool
 	resolver  *Resolver
 	kube      client.Client
 	namespace string
@@ -110,7 +113,7 @@ func (rd *storeReader) key(op string, ref any) string {
 func (rd *storeReader) Prefetch(ctx context.Context, refs []esv1.ExternalSecretDataRemoteRef) error {
 	var missing []esv1.ExternalSecretDataRemoteRef
 	for _, ref := range refs {
-		if _, ok := rd.session.resolver.Reads.cached(rd.key("GetSecret", ref)); !ok {
+		if _, ok := rd.session.resolver.Reads.cached(rd.key("GetSecret", ref)); !ok || rd.session.Fresh {
 			missing = append(missing, ref)
 		}
 	}
@@ -129,7 +132,7 @@ func (rd *storeReader) Prefetch(ctx context.Context, refs []esv1.ExternalSecretD
 
 // GetSecret reads one value.
 func (rd *storeReader) GetSecret(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) ([]byte, error) {
-	v, err := rd.session.resolver.Reads.do(rd.key("GetSecret", ref), func() (any, error) {
+	v, err := rd.session.resolver.Reads.do(rd.key("GetSecret", ref), rd.session.Fresh, func() (any, error) {
 		c, err := rd.getClient(ctx)
 		if err != nil {
 			return nil, err
@@ -144,7 +147,7 @@ func (rd *storeReader) GetSecret(ctx context.Context, ref esv1.ExternalSecretDat
 
 // GetSecretMap reads one remote secret as a map.
 func (rd *storeReader) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRemoteRef) (map[string][]byte, error) {
-	v, err := rd.session.resolver.Reads.do(rd.key("GetSecretMap", ref), func() (any, error) {
+	v, err := rd.session.resolver.Reads.do(rd.key("GetSecretMap", ref), rd.session.Fresh, func() (any, error) {
 		c, err := rd.getClient(ctx)
 		if err != nil {
 			return nil, err
@@ -159,7 +162,7 @@ func (rd *storeReader) GetSecretMap(ctx context.Context, ref esv1.ExternalSecret
 
 // GetAllSecrets runs a find.
 func (rd *storeReader) GetAllSecrets(ctx context.Context, find esv1.ExternalSecretFind) (map[string][]byte, error) {
-	v, err := rd.session.resolver.Reads.do(rd.key("GetAllSecrets", find), func() (any, error) {
+	v, err := rd.session.resolver.Reads.do(rd.key("GetAllSecrets", find), rd.session.Fresh, func() (any, error) {
 		c, err := rd.getClient(ctx)
 		if err != nil {
 			return nil, err

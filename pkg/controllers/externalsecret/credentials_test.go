@@ -80,3 +80,31 @@ func waitStore(t *testing.T, st *esv1.SecretStore, status metav1.ConditionStatus
 		return fmt.Errorf("store conditions %+v, want %s/%s", cur.Status.Conditions, status, reason)
 	})
 }
+
+// TestForceSync_readsTheStoreAgainDespiteCoalescing: the suite keeps identical reads for a
+// minute (as production does for a few seconds); a force-sync must still see a value changed
+// at the store in the meantime.
+func TestForceSync_readsTheStoreAgainDespiteCoalescing(t *testing.T) {
+	ctx := context.Background()
+	ns := env.Namespace(t)
+	remote := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "remote", Namespace: ns}, Data: map[string][]byte{"password": []byte("v1")}}
+	must(t, k.Create(ctx, remote))
+	must(t, k.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "token", Namespace: ns}, Data: map[string][]byte{"token": []byte(readerToken(t, ns))}}))
+	must(t, k.Create(ctx, &esv1.SecretStore{ObjectMeta: metav1.ObjectMeta{Name: "cluster", Namespace: ns}, Spec: esv1.SecretStoreSpec{Provider: &esv1.SecretStoreProvider{
+		Kubernetes: &esv1.KubernetesProvider{
+			Server:          esv1.KubernetesServer{URL: env.Config.Host, CABundle: env.Config.CAData},
+			Auth:            &esv1.KubernetesAuth{Token: &esv1.TokenAuth{BearerToken: esmeta.SecretKeySelector{Name: "token", Key: "token"}}},
+			RemoteNamespace: ns,
+		},
+	}}}))
+	es := newES(t, ns, "es", "cluster", withData("password", "remote"), func(es *esv1.ExternalSecret) {
+		es.Spec.Data[0].RemoteRef.Property = "password"
+	})
+	waitData(t, ns, "es", kv{"password": "v1"}, 10*time.Second)
+
+	must(t, k.Get(ctx, client.ObjectKeyFromObject(remote), remote))
+	remote.Data["password"] = []byte("v2")
+	must(t, k.Update(ctx, remote))
+	annotate(t, es, "force-sync", "now")
+	waitData(t, ns, "es", kv{"password": "v2"}, 2*time.Second)
+}

@@ -24,6 +24,9 @@ const messageFetchFailed = "could not get secret data from provider"
 func (r *Reconciler) fetch(ctx context.Context, s *scope) error {
 	es := s.es
 	session := r.Stores.NewSession(r.Client, es.Namespace)
+	// A sync the user asked for (force-sync, spec edit) must see the store as it is now, not a
+	// read another ExternalSecret made a few seconds ago.
+	session.Fresh = !neverSynced(es) && changedSinceSync(es)
 	defer func() {
 		if err := session.Close(ctx); err != nil {
 			ctrl.LoggerFrom(ctx).Error(err, "closing provider clients")

@@ -119,7 +119,7 @@ func startManager(ctx context.Context) error {
 		Secrets:    mgr.GetCache(),
 		APIReader:  mgr.GetAPIReader(),
 		Stores: &store.Resolver{Client: mgr.GetClient(), Registry: reg, ControllerClass: "default", FloodGate: true,
-			Reads: store.NewReadCache(0)},
+			Reads: store.NewReadCache(time.Minute)},
 		Templates:       template.New(),
 		Events:          eventrecorder.For(mgr, "external-secrets"),
 		RequeueInterval: time.Hour,
