@@ -108,21 +108,23 @@ func (sh *shared) resolver(mgr manager.Manager, opts *controllerOptions) *store.
 		ControllerClass: opts.controllerClass,
 		FloodGate:       opts.enableFloodGate,
 		Reads:           sh.reads,
+		NoClusterStores: !opts.reconcilers.clusterStore,
 	}
 }
 
 func (sh *shared) setupExternalSecrets(ctx context.Context, mgr manager.Manager, opts *controllerOptions) error {
 	r := &externalsecret.Reconciler{
-		Client:          mgr.GetClient(),
-		Secrets:         secretReader(mgr, opts),
-		APIReader:       mgr.GetAPIReader(),
-		Stores:          sh.resolver(mgr, opts),
-		Templates:       sh.templates,
-		Generators:      sh.generators,
-		Events:          eventrecorder.For(mgr, "external-secrets"),
-		RequeueInterval: opts.requeueInterval,
-		ClusterStores:   opts.reconcilers.clusterStore,
-		Metrics:         sh.metrics,
+		Client:            mgr.GetClient(),
+		Secrets:           secretReader(mgr, opts),
+		APIReader:         mgr.GetAPIReader(),
+		Stores:            sh.resolver(mgr, opts),
+		Templates:         sh.templates,
+		Generators:        sh.generators,
+		Events:            eventrecorder.For(mgr, "external-secrets"),
+		RequeueInterval:   opts.requeueInterval,
+		ClusterStores:     opts.reconcilers.clusterStore,
+		ClusterGenerators: opts.namespace == "",
+		Metrics:           sh.metrics,
 	}
 	return r.SetupWithManager(ctx, mgr, opts.concurrent)
 }

@@ -59,6 +59,10 @@ type Resolver struct {
 	FloodGate bool
 	// Reads coalesces identical remote reads across reconciles; nil disables it.
 	Reads *ReadCache
+	// NoClusterStores is set when ClusterSecretStores are not reconciled (and, in a
+	// namespace-scoped installation, not even readable): references to them fail at once
+	// instead of waiting on an informer the RBAC does not allow.
+	NoClusterStores bool
 }
 
 // Kind returns the store kind a reference means: empty is SecretStore.
@@ -77,6 +81,10 @@ func (r *Resolver) Get(ctx context.Context, ref esv1.SecretStoreRef, namespace s
 	case esv1.SecretStoreKind:
 		st, key.Namespace = &esv1.SecretStore{}, namespace
 	case esv1.ClusterSecretStoreKind:
+		if r.NoClusterStores {
+			return nil, result.NewTerminal(reasonSyncError, messageFetch,
+				fmt.Errorf("ClusterSecretStore %q: ClusterSecretStores are disabled in this controller (--enable-cluster-store-reconciler=false)", ref.Name))
+		}
 		st = &esv1.ClusterSecretStore{}
 	default:
 		return nil, result.NewTerminal(reasonSyncError, messageFetch, fmt.Errorf("unknown store kind %q", ref.Kind))

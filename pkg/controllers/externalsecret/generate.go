@@ -20,6 +20,10 @@ import (
 // A generator runs on every sync of the ExternalSecret.
 func (r *Reconciler) generate(ctx context.Context, es *esv1.ExternalSecret, i int) (map[string][]byte, error) {
 	df := es.Spec.DataFrom[i]
+	if df.SourceRef.GeneratorRef.Kind == genv1alpha1.ClusterGeneratorKind && !r.ClusterGenerators {
+		return nil, result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageFetchFailed,
+			fmt.Errorf("spec.dataFrom[%d]: ClusterGenerators cannot be used in a namespace-scoped installation", i))
+	}
 	res, err := generators.Resolve(ctx, r.Client, *df.SourceRef.GeneratorRef, es.Namespace)
 	if err != nil {
 		return nil, generatorError(i, err)
@@ -73,7 +77,8 @@ func generatorRefs(es *esv1.ExternalSecret) []string {
 // controller class. Generators that cannot be read are ignored here; the sync reports them.
 func (r *Reconciler) skipForGenerators(ctx context.Context, es *esv1.ExternalSecret) bool {
 	for _, df := range es.Spec.DataFrom {
-		if df.SourceRef == nil || df.SourceRef.GeneratorRef == nil {
+		if df.SourceRef == nil || df.SourceRef.GeneratorRef == nil ||
+			(df.SourceRef.GeneratorRef.Kind == genv1alpha1.ClusterGeneratorKind && !r.ClusterGenerators) {
 			continue
 		}
 		res, err := generators.Resolve(ctx, r.Client, *df.SourceRef.GeneratorRef, es.Namespace)
@@ -85,6 +90,10 @@ func (r *Reconciler) skipForGenerators(ctx context.Context, es *esv1.ExternalSec
 }
 
 // generatorKinds is every kind an ExternalSecret can reference, to watch them.
-func generatorKinds() []string {
-	return append(genv1alpha1.GeneratorKinds(), genv1alpha1.ClusterGeneratorKind)
+func (r *Reconciler) generatorKinds() []string {
+	kinds := genv1alpha1.GeneratorKinds()
+	if r.ClusterGenerators {
+		kinds = append(kinds, genv1alpha1.ClusterGeneratorKind)
+	}
+	return kinds
 }

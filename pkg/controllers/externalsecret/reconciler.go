@@ -32,7 +32,7 @@ import (
 // +kubebuilder:rbac:groups="",resources=configmaps;namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts/token,verbs=create
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get
-// +kubebuilder:rbac:groups=generators.external-secrets.io,resources=*,verbs=get;list;watch
+// +kubebuilder:rbac:groups=generators.external-secrets.io,resources=passwords;uuids;fakes;ecrauthorizationtokens;gcraccesstokens;vaultdynamicsecrets;webhooks;clustergenerators,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Reconciler syncs ExternalSecrets whose target is a Secret.
@@ -57,8 +57,11 @@ type Reconciler struct {
 	// RequeueInterval is the refresh interval of objects that do not set one (--requeue-interval).
 	RequeueInterval time.Duration
 	// ClusterStores is --enable-cluster-store-reconciler: when false, ExternalSecrets whose
-	// secretStoreRef is a ClusterSecretStore are skipped.
+	// secretStoreRef is a ClusterSecretStore are skipped and ClusterSecretStores are not watched.
 	ClusterStores bool
+	// ClusterGenerators says whether ClusterGenerators may be used and are watched; false in a
+	// namespace-scoped installation, whose RBAC cannot list cluster-scoped kinds.
+	ClusterGenerators bool
 	// Metrics records the outcome of every reconcile; nil records nothing.
 	Metrics *metrics.Recorder
 	// Now is the clock; tests may replace it.

@@ -75,10 +75,12 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, con
 			predicate.AnnotationChangedPredicate{}, deletionChanged()))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.forSecret), builder.WithPredicates(targetDrifted())).
 		Watches(&esv1.SecretStore{}, r.storeHandler(), builder.WithPredicates(storeChanged())).
-		Watches(&esv1.ClusterSecretStore{}, r.storeHandler(), builder.WithPredicates(storeChanged())).
 		WatchesMetadata(&corev1.ConfigMap{}, r.refreshHandler(r.forConfigMap), builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrent, RateLimiter: result.RateLimiter()})
-	for _, kind := range generatorKinds() {
+	if r.ClusterStores {
+		b = b.Watches(&esv1.ClusterSecretStore{}, r.storeHandler(), builder.WithPredicates(storeChanged()))
+	}
+	for _, kind := range r.generatorKinds() {
 		// Editing a generator re-runs the ExternalSecrets that use it; only metadata is cached.
 		meta := &metav1.PartialObjectMetadata{}
 		meta.SetGroupVersionKind(genv1alpha1.GroupVersion.WithKind(kind))

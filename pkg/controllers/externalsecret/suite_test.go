@@ -120,11 +120,12 @@ func startManager(ctx context.Context) error {
 		APIReader:  mgr.GetAPIReader(),
 		Stores: &store.Resolver{Client: mgr.GetClient(), Registry: reg, ControllerClass: "default", FloodGate: true,
 			Reads: store.NewReadCache(time.Minute)},
-		Templates:       template.New(),
-		Events:          eventrecorder.For(mgr, "external-secrets"),
-		RequeueInterval: time.Hour,
-		ClusterStores:   true,
-		Metrics:         rec,
+		Templates:         template.New(),
+		Events:            eventrecorder.For(mgr, "external-secrets"),
+		RequeueInterval:   time.Hour,
+		ClusterStores:     true,
+		ClusterGenerators: true,
+		Metrics:           rec,
 	}
 	if err := r.SetupWithManager(ctx, mgr, 4); err != nil {
 		return err
