@@ -48,7 +48,12 @@ func (c *ReadCache) do(key string, fresh bool, fn func() (any, error)) (any, err
 	}
 	if fresh {
 		v, err := fn()
-		if err == nil && c.window > 0 {
+		switch {
+		case err != nil:
+			// What was kept is now known to be stale (e.g. the remote secret was deleted):
+			// no later read may be served from it.
+			c.evict(key)
+		case c.window > 0:
 			c.store(key, v)
 		}
 		return v, err
@@ -96,6 +101,12 @@ func (c *ReadCache) store(key string, v any) {
 		c.nextSweep = now.Add(c.window)
 	}
 	c.entries[key] = cacheEntry{value: v, expires: now.Add(c.window)}
+}
+
+func (c *ReadCache) evict(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, key)
 }
 
 // Len returns the number of results currently kept; for tests and benchmarks.

@@ -276,3 +276,19 @@ func TestStoreReader_prefetchSkipsCachedRefs(t *testing.T) {
 		t.Fatalf("a single missing ref is not worth a batch: %+v", p.asked)
 	}
 }
+
+func TestReadCache_failedFreshReadEvictsTheKeptValue(t *testing.T) {
+	c := NewReadCache(time.Minute)
+	v, _ := c.do("k", false, func() (any, error) { return []byte("old"), nil })
+	if string(v.([]byte)) != "old" {
+		t.Fatal(v)
+	}
+	if _, err := c.do("k", true, func() (any, error) { return nil, providers.ErrSecretNotFound }); err == nil {
+		t.Fatal("the fresh read's error must be returned")
+	}
+	calls := 0
+	_, err := c.do("k", false, func() (any, error) { calls++; return nil, providers.ErrSecretNotFound })
+	if calls != 1 || !errors.Is(err, providers.ErrSecretNotFound) {
+		t.Fatalf("a value known to be stale was served again (calls %d, err %v)", calls, err)
+	}
+}
