@@ -210,3 +210,27 @@ func checkPEM(data []byte) error {
 	}
 	return nil
 }
+
+// ValidateSecretKeySelector is the admission check every provider applies to a reference to a
+// credential Secret: it names a Secret and a key, and a namespaced store does not reach into
+// another namespace. field names the reference in the error.
+func ValidateSecretKeySelector(store esv1.GenericStore, field string, sel esmeta.SecretKeySelector) error {
+	if sel.Name == "" || sel.Key == "" {
+		return fmt.Errorf("%s needs a name and a key", field)
+	}
+	if err := ValidateReferenceNamespace(store, sel.Namespace); err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	return nil
+}
+
+// ValidateServiceAccountSelector is ValidateSecretKeySelector for a ServiceAccount reference.
+func ValidateServiceAccountSelector(store esv1.GenericStore, field string, sel esmeta.ServiceAccountSelector) error {
+	if sel.Name == "" {
+		return fmt.Errorf("%s.name is required", field)
+	}
+	if err := ValidateReferenceNamespace(store, sel.Namespace); err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	return nil
+}

@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
-	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/credentials"
 )
 
@@ -74,14 +73,14 @@ func validateAuth(store esv1.GenericStore, auth esv1.AWSAuth) error {
 		return errors.New("auth may set secretRef or jwt, not both")
 	}
 	if ref := auth.SecretRef; ref != nil {
-		if err := validateSelector(store, "auth.secretRef.accessKeyIDSecretRef", ref.AccessKeyID); err != nil {
+		if err := credentials.ValidateSecretKeySelector(store, "auth.secretRef.accessKeyIDSecretRef", ref.AccessKeyID); err != nil {
 			return err
 		}
-		if err := validateSelector(store, "auth.secretRef.secretAccessKeySecretRef", ref.SecretAccessKey); err != nil {
+		if err := credentials.ValidateSecretKeySelector(store, "auth.secretRef.secretAccessKeySecretRef", ref.SecretAccessKey); err != nil {
 			return err
 		}
 		if ref.SessionToken != nil {
-			return validateSelector(store, "auth.secretRef.sessionTokenSecretRef", *ref.SessionToken)
+			return credentials.ValidateSecretKeySelector(store, "auth.secretRef.sessionTokenSecretRef", *ref.SessionToken)
 		}
 	}
 	if jwt := auth.JWTAuth; jwt != nil {
@@ -91,16 +90,6 @@ func validateAuth(store esv1.GenericStore, auth esv1.AWSAuth) error {
 		if err := credentials.ValidateReferenceNamespace(store, jwt.ServiceAccountRef.Namespace); err != nil {
 			return fmt.Errorf("auth.jwt.serviceAccountRef: %w", err)
 		}
-	}
-	return nil
-}
-
-func validateSelector(store esv1.GenericStore, field string, sel esmeta.SecretKeySelector) error {
-	if sel.Name == "" || sel.Key == "" {
-		return fmt.Errorf("%s needs a name and a key", field)
-	}
-	if err := credentials.ValidateReferenceNamespace(store, sel.Namespace); err != nil {
-		return fmt.Errorf("%s: %w", field, err)
 	}
 	return nil
 }

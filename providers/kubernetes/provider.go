@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
-	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/credentials"
 	"github.com/seedb5e69c69/external-secrets/providers"
 )
@@ -126,7 +125,7 @@ func (p *Provider) ValidateStore(store esv1.GenericStore) (admission.Warnings, e
 		return nil, err
 	}
 	if spec.AuthRef != nil {
-		return nil, validateSelector(store, "authRef", *spec.AuthRef)
+		return nil, credentials.ValidateSecretKeySelector(store, "authRef", *spec.AuthRef)
 	}
 	return nil, validateAuth(store, spec.Auth)
 }
@@ -161,12 +160,12 @@ func validateAuth(store esv1.GenericStore, auth *esv1.KubernetesAuth) error {
 	}
 	switch {
 	case auth.Cert != nil:
-		if err := validateSelector(store, "auth.cert.clientCert", auth.Cert.ClientCert); err != nil {
+		if err := credentials.ValidateSecretKeySelector(store, "auth.cert.clientCert", auth.Cert.ClientCert); err != nil {
 			return err
 		}
-		return validateSelector(store, "auth.cert.clientKey", auth.Cert.ClientKey)
+		return credentials.ValidateSecretKeySelector(store, "auth.cert.clientKey", auth.Cert.ClientKey)
 	case auth.Token != nil:
-		return validateSelector(store, "auth.token.bearerToken", auth.Token.BearerToken)
+		return credentials.ValidateSecretKeySelector(store, "auth.token.bearerToken", auth.Token.BearerToken)
 	default:
 		if auth.ServiceAccount.Name == "" {
 			return errors.New("auth.serviceAccount.name is required")
@@ -176,16 +175,6 @@ func validateAuth(store esv1.GenericStore, auth *esv1.KubernetesAuth) error {
 		}
 		return nil
 	}
-}
-
-func validateSelector(store esv1.GenericStore, field string, sel esmeta.SecretKeySelector) error {
-	if sel.Name == "" || sel.Key == "" {
-		return fmt.Errorf("%s needs a name and a key", field)
-	}
-	if err := credentials.ValidateReferenceNamespace(store, sel.Namespace); err != nil {
-		return fmt.Errorf("%s: %w", field, err)
-	}
-	return nil
 }
 
 func kubernetesSpec(store esv1.GenericStore) (*esv1.KubernetesProvider, error) {

@@ -67,10 +67,10 @@ func validateTLS(store esv1.GenericStore, spec *esv1.VaultProvider) error {
 		return errors.New("tls.certSecretRef and tls.keySecretRef must be set together")
 	}
 	if t.CertSecretRef != nil {
-		if err := validateRef(store, "tls.certSecretRef", withDefaultKey(*t.CertSecretRef, defaultCertKey)); err != nil {
+		if err := credentials.ValidateSecretKeySelector(store, "tls.certSecretRef", withDefaultKey(*t.CertSecretRef, defaultCertKey)); err != nil {
 			return err
 		}
-		return validateRef(store, "tls.keySecretRef", withDefaultKey(*t.KeySecretRef, defaultKeyKey))
+		return credentials.ValidateSecretKeySelector(store, "tls.keySecretRef", withDefaultKey(*t.KeySecretRef, defaultKeyKey))
 	}
 	return nil
 }
@@ -88,7 +88,7 @@ func validateAuth(store esv1.GenericStore, a *esv1.VaultAuth) error {
 	}
 	switch {
 	case a.TokenSecretRef != nil:
-		return validateRef(store, "auth.tokenSecretRef", *a.TokenSecretRef)
+		return credentials.ValidateSecretKeySelector(store, "auth.tokenSecretRef", *a.TokenSecretRef)
 	case a.AppRole != nil:
 		return validateAppRole(store, a.AppRole)
 	case a.Kubernetes != nil:
@@ -100,10 +100,10 @@ func validateAuth(store esv1.GenericStore, a *esv1.VaultAuth) error {
 	case a.Jwt != nil:
 		return validateJWT(store, a.Jwt)
 	case a.Cert != nil:
-		if err := validateRef(store, "auth.cert.clientCert", withDefaultKey(a.Cert.ClientCert, defaultCertKey)); err != nil {
+		if err := credentials.ValidateSecretKeySelector(store, "auth.cert.clientCert", withDefaultKey(a.Cert.ClientCert, defaultCertKey)); err != nil {
 			return err
 		}
-		return validateRef(store, "auth.cert.secretRef", withDefaultKey(a.Cert.SecretRef, defaultKeyKey))
+		return credentials.ValidateSecretKeySelector(store, "auth.cert.secretRef", withDefaultKey(a.Cert.SecretRef, defaultKeyKey))
 	case a.Iam != nil:
 		return fmt.Errorf("auth.iam: %w: use another auth method", providers.ErrNotSupported)
 	default:
@@ -116,11 +116,11 @@ func validateAppRole(store esv1.GenericStore, a *esv1.VaultAppRole) error {
 		return errors.New("auth.appRole must set exactly one of roleId or roleRef")
 	}
 	if a.RoleRef != nil {
-		if err := validateRef(store, "auth.appRole.roleRef", *a.RoleRef); err != nil {
+		if err := credentials.ValidateSecretKeySelector(store, "auth.appRole.roleRef", *a.RoleRef); err != nil {
 			return err
 		}
 	}
-	return validateRef(store, "auth.appRole.secretRef", a.SecretRef)
+	return credentials.ValidateSecretKeySelector(store, "auth.appRole.secretRef", a.SecretRef)
 }
 
 func validateKubernetes(store esv1.GenericStore, k *esv1.VaultKubernetesAuth) error {
@@ -128,10 +128,10 @@ func validateKubernetes(store esv1.GenericStore, k *esv1.VaultKubernetesAuth) er
 		return errors.New("auth.kubernetes.role is required")
 	}
 	if k.ServiceAccountRef != nil {
-		return validateServiceAccount(store, "auth.kubernetes.serviceAccountRef", *k.ServiceAccountRef)
+		return credentials.ValidateServiceAccountSelector(store, "auth.kubernetes.serviceAccountRef", *k.ServiceAccountRef)
 	}
 	if k.SecretRef != nil {
-		return validateRef(store, "auth.kubernetes.secretRef", withDefaultKey(*k.SecretRef, defaultJWTKey))
+		return credentials.ValidateSecretKeySelector(store, "auth.kubernetes.secretRef", withDefaultKey(*k.SecretRef, defaultJWTKey))
 	}
 	return nil
 }
@@ -139,13 +139,13 @@ func validateKubernetes(store esv1.GenericStore, k *esv1.VaultKubernetesAuth) er
 func validateJWT(store esv1.GenericStore, j *esv1.VaultJwtAuth) error {
 	switch {
 	case j.SecretRef != nil:
-		return validateRef(store, "auth.jwt.secretRef", *j.SecretRef)
+		return credentials.ValidateSecretKeySelector(store, "auth.jwt.secretRef", *j.SecretRef)
 	case j.KubernetesServiceAccountToken != nil:
 		sat := j.KubernetesServiceAccountToken
 		if sat.ExpirationSeconds != nil && *sat.ExpirationSeconds < 600 {
 			return errors.New("auth.jwt.kubernetesServiceAccountToken.expirationSeconds must be at least 600")
 		}
-		return validateServiceAccount(store, "auth.jwt.kubernetesServiceAccountToken.serviceAccountRef", sat.ServiceAccountRef)
+		return credentials.ValidateServiceAccountSelector(store, "auth.jwt.kubernetesServiceAccountToken.serviceAccountRef", sat.ServiceAccountRef)
 	}
 	return errors.New("auth.jwt must set secretRef or kubernetesServiceAccountToken")
 }
@@ -154,25 +154,5 @@ func validateUser(store esv1.GenericStore, field, username string, sel esmeta.Se
 	if username == "" {
 		return fmt.Errorf("%s.username is required", field)
 	}
-	return validateRef(store, field+".secretRef", sel)
-}
-
-func validateServiceAccount(store esv1.GenericStore, field string, sel esmeta.ServiceAccountSelector) error {
-	if sel.Name == "" {
-		return fmt.Errorf("%s.name is required", field)
-	}
-	if err := credentials.ValidateReferenceNamespace(store, sel.Namespace); err != nil {
-		return fmt.Errorf("%s: %w", field, err)
-	}
-	return nil
-}
-
-func validateRef(store esv1.GenericStore, field string, sel esmeta.SecretKeySelector) error {
-	if sel.Name == "" || sel.Key == "" {
-		return fmt.Errorf("%s needs a name and a key", field)
-	}
-	if err := credentials.ValidateReferenceNamespace(store, sel.Namespace); err != nil {
-		return fmt.Errorf("%s: %w", field, err)
-	}
-	return nil
+	return credentials.ValidateSecretKeySelector(store, field+".secretRef", sel)
 }
