@@ -25,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -795,4 +797,55 @@ func TestAWSBatchesDataRefs(t *testing.T) {
 	if batches > 1 || singles != 0 {
 		t.Fatalf("20 data[] references cost %v BatchGetSecretValue and %v GetSecretValue calls; want at most 1 and 0", batches, singles)
 	}
+}
+
+// awsConfig is a client configuration for moto in region.
+func awsConfig(region string) aws.Config {
+	return aws.Config{Region: region, BaseEndpoint: aws.String(motoURL), Credentials: awscreds.NewStaticCredentialsProvider("test", "test", "")}
+}
+
+// TestSeed004AWS applies seed 004's AWS manifests unchanged (v1beta1, IRSA-style jwt auth
+// through the external-secrets ServiceAccount, properties, extract, Parameter Store find by
+// path) against moto: the controller requests a token for the ServiceAccount, exchanges it
+// with STS for the role in its annotation, and syncs all three ExternalSecrets.
+func TestSeed004AWS(t *testing.T) {
+	const region = "us-east-1" // the seed stores' region
+	sm := secretsmanager.NewFromConfig(awsConfig(region))
+	ps := ssm.NewFromConfig(awsConfig(region))
+	_, err := sm.CreateSecret(ctx(), &secretsmanager.CreateSecretInput{Name: aws.String("production/myapp/database"),
+		SecretString: aws.String(`{"username":"app","password":"s3cr3t","port":5432}`)})
+	must(t, err)
+	t.Cleanup(func() {
+		_, _ = sm.DeleteSecret(ctx(), &secretsmanager.DeleteSecretInput{SecretId: aws.String("production/myapp/database"), ForceDeleteWithoutRecovery: aws.Bool(true)})
+	})
+	for name, value := range map[string]string{"/production/myapp/DATABASE_URL": "postgres://db", "/production/myapp/LOG_LEVEL": "info"} {
+		_, err := ps.PutParameter(ctx(), &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true)})
+		must(t, err)
+	}
+	ensureNamespace(t, "external-secrets")
+	ensureNamespace(t, "production")
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "external-secrets", Namespace: "external-secrets",
+		Annotations: map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/external-secrets"}}}
+	if err := env.Client.Create(ctx(), sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	var objs []*unstructured.Unstructured
+	objs = append(objs, seed(t, "004-aws-secretsmanager.yaml")...)
+	objs = append(objs, seed(t, "004-aws-parameterstore.yaml")...)
+	for _, o := range objs {
+		create(t, o)
+		deleteAfter(t, o)
+	}
+	for _, name := range []string{"database-credentials", "database-credentials-all", "app-config"} {
+		waitReady(t, client.ObjectKey{Namespace: "production", Name: name}, 30*time.Second)
+	}
+	waitSecret(t, client.ObjectKey{Namespace: "production", Name: "database-credentials"},
+		map[string]string{"DB_PASSWORD": "s3cr3t", "DB_USERNAME": "app"}, 5*time.Second)
+	waitSecret(t, client.ObjectKey{Namespace: "production", Name: "database-credentials-all"},
+		map[string]string{"username": "app", "password": "s3cr3t", "port": "5432"}, 5*time.Second)
+	// find returns full parameter names and the default key conversion turns "/" into "_", as
+	// upstream does (seed 004's prose expects bare names; a rewrite gives those, see
+	// docs/providers/aws.md).
+	waitSecret(t, client.ObjectKey{Namespace: "production", Name: "app-config"},
+		map[string]string{"_production_myapp_DATABASE_URL": "postgres://db", "_production_myapp_LOG_LEVEL": "info"}, 5*time.Second)
 }
