@@ -17,8 +17,10 @@ import (
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/testenv"
 	"github.com/seedb5e69c69/external-secrets/providers"
+	awsprovider "github.com/seedb5e69c69/external-secrets/providers/aws"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
 	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
+	"github.com/seedb5e69c69/external-secrets/providers/vault"
 )
 
 // env is a control plane whose webhook configurations are those of config/webhook, calling
@@ -77,15 +79,15 @@ func waitServing(srv ctrlwebhook.Server) error {
 	}
 }
 
-// testRegistry serves the providers this repository implements, as the binary does, plus
-// stand-ins for the providers the seed manifests use that are not implemented yet, and a
-// deprecated one for the maintenance warning.
+// testRegistry serves the providers this repository implements, as the binary does (so their
+// own ValidateStore judges the seed stores), plus stand-ins for the providers the seed
+// manifests use that are not implemented yet, and a deprecated one for the maintenance warning.
 func testRegistry() (*providers.Registry, error) {
 	return providers.NewRegistry(
 		providers.Entry{Name: "fake", Provider: fake.New(), Maintenance: providers.NotMaintained},
 		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(), Maintenance: providers.Maintained},
-		providers.Entry{Name: "aws", Provider: standIn{}, Maintenance: providers.Maintained},
-		providers.Entry{Name: "vault", Provider: standIn{}, Maintenance: providers.Maintained},
+		providers.Entry{Name: "aws", Provider: awsprovider.New(), Maintenance: providers.Maintained},
+		providers.Entry{Name: "vault", Provider: vault.New(), Maintenance: providers.Maintained},
 		providers.Entry{Name: "infisical", Provider: standIn{}, Maintenance: providers.Maintained},
 		providers.Entry{Name: "doppler", Provider: standIn{}, Maintenance: providers.Deprecated},
 	)
