@@ -93,7 +93,11 @@ func shouldRefresh(es *esv1.ExternalSecret, now time.Time, fallback time.Duratio
 	if es.Status.RefreshTime.After(now) {
 		return true // clock skew or a restored object: do not trust a future sync time
 	}
-	return !now.Before(dueAt(es, fallback))
+	if now.Before(dueAt(es, fallback)) {
+		return false
+	}
+	allowed, _ := windowState(es.Spec.SyncWindows, now)
+	return allowed // syncWindows restrict periodic refreshes only, never changes
 }
 
 // targetValid reports whether the existing target still holds what the controller last wrote:
@@ -126,6 +130,9 @@ func requeueAfter(es *esv1.ExternalSecret, now time.Time, fallback time.Duration
 	}
 	if wait := due.Sub(now); wait > 0 {
 		return wait
+	}
+	if allowed, next := windowState(es.Spec.SyncWindows, now); !allowed && next.After(now) {
+		return next.Sub(now) // due but outside its sync window: sleep until the window opens
 	}
 	return time.Second
 }

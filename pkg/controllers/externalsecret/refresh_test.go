@@ -29,6 +29,13 @@ func edited(es *esv1.ExternalSecret) *esv1.ExternalSecret {
 	return es
 }
 
+// windowed allows periodic refreshes only between 02:00 and 03:00 UTC.
+func windowed(es *esv1.ExternalSecret) *esv1.ExternalSecret {
+	es.Spec.SyncWindows = &esv1.SyncWindows{Kind: esv1.SyncWindowAllow, Windows: []esv1.SyncWindow{
+		{Schedule: "0 2 * * *", Duration: metav1.Duration{Duration: time.Hour}}}}
+	return es
+}
+
 func TestShouldRefresh(t *testing.T) {
 	tests := []struct {
 		name string
@@ -51,6 +58,9 @@ func TestShouldRefresh(t *testing.T) {
 		{"created once never refreshes again", edited(synced(esv1.RefreshPolicyCreatedOnce, time.Hour, t0)), t0.Add(48 * time.Hour), false},
 		{"on change, unchanged", synced(esv1.RefreshPolicyOnChange, time.Hour, t0), t0.Add(48 * time.Hour), false},
 		{"on change, changed", edited(synced(esv1.RefreshPolicyOnChange, time.Hour, t0)), t0.Add(time.Minute), true},
+		{"periodic, due but outside the allowed window", windowed(synced("", time.Hour, t0)), t0.Add(2 * time.Hour), false},
+		{"periodic, due and inside the allowed window", windowed(synced("", time.Hour, t0)), time.Date(2026, 1, 2, 2, 30, 0, 0, time.UTC), true},
+		{"a change refreshes outside the window too", edited(windowed(synced("", time.Hour, t0))), t0.Add(2 * time.Hour), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +104,8 @@ func TestRequeueAfter(t *testing.T) {
 		{"waits until the jittered due time", es, t0.Add(10 * time.Minute), due.Sub(t0.Add(10 * time.Minute))},
 		{"interval 0 never requeues", synced("", 0, t0), t0, 0},
 		{"overdue looks again in a second", es, t0.Add(2 * time.Hour), time.Second},
+		{"due outside the sync window sleeps until it opens", windowed(synced("", time.Hour, t0)), t0.Add(2 * time.Hour),
+			time.Date(2026, 1, 2, 2, 0, 0, 0, time.UTC).Sub(t0.Add(2 * time.Hour))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
