@@ -145,6 +145,11 @@ func runWebhook(ctx context.Context, o *webhookOptions) error {
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
 	}
+	// Ready only once the webhook server accepts connections: a pod marked Ready earlier
+	// would receive admission calls it refuses.
+	if err := mgr.AddReadyzCheck("webhook-server", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return err
+	}
 	if err := mgr.AddReadyzCheck("certs", func(*http.Request) error {
 		return servingcert.CheckDir(o.certDir, o.dnsName, time.Now().Add(time.Hour))
 	}); err != nil {
