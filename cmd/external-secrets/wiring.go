@@ -10,11 +10,13 @@ import (
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
+	"github.com/seedb5e69c69/external-secrets/pkg/controllers/generatorstate"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
 	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators"
 	fakegen "github.com/seedb5e69c69/external-secrets/pkg/generators/fake"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/password"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/uuid"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -94,6 +96,7 @@ func newShared(opts *controllerOptions) (*shared, error) {
 func setups(sh *shared) []reconcilerSetup {
 	return []reconcilerSetup{
 		{name: "externalsecret", enabled: always, setup: sh.setupExternalSecrets},
+		{name: "generatorstate", enabled: always, setup: sh.setupGeneratorStates},
 		{name: "secretstore", enabled: func(o *controllerOptions) bool { return o.reconcilers.secretStore }, setup: sh.setupStores(func() esv1.GenericStore { return &esv1.SecretStore{} })},
 		{name: "clustersecretstore", enabled: func(o *controllerOptions) bool { return o.reconcilers.clusterStore }, setup: sh.setupStores(func() esv1.GenericStore { return &esv1.ClusterSecretStore{} })},
 	}
@@ -120,6 +123,7 @@ func (sh *shared) setupExternalSecrets(ctx context.Context, mgr manager.Manager,
 		Stores:            sh.resolver(mgr, opts),
 		Templates:         sh.templates,
 		Generators:        sh.generators,
+		States:            generatorStates(mgr, opts),
 		Events:            eventrecorder.For(mgr, "external-secrets"),
 		RequeueInterval:   opts.requeueInterval,
 		ClusterStores:     opts.reconcilers.clusterStore,
@@ -127,6 +131,25 @@ func (sh *shared) setupExternalSecrets(ctx context.Context, mgr manager.Manager,
 		Metrics:           sh.metrics,
 	}
 	return r.SetupWithManager(ctx, mgr, opts.concurrent)
+}
+
+// generatorStates keeps the books of stateful generators unless --enable-generator-state=false.
+func generatorStates(mgr manager.Manager, opts *controllerOptions) *state.Books {
+	if !opts.enableGenState {
+		return nil
+	}
+	return &state.Books{Client: mgr.GetClient(), GracePeriod: opts.generatorGCGrace}
+}
+
+// setupGeneratorStates runs the collector of GeneratorStates. It runs even with
+// --enable-generator-state=false, so that states recorded earlier are still cleaned up.
+func (sh *shared) setupGeneratorStates(_ context.Context, mgr manager.Manager, opts *controllerOptions) error {
+	r := &generatorstate.Reconciler{
+		Client:     mgr.GetClient(),
+		Generators: sh.generators,
+		Events:     eventrecorder.For(mgr, "generator-state"),
+	}
+	return r.SetupWithManager(mgr, opts.concurrent)
 }
 
 // secretReader is where target Secrets are read: the cache (restricted to managed Secrets

@@ -34,7 +34,7 @@ func (r *Reconciler) fetch(ctx context.Context, s *scope) error {
 	}()
 	data := map[string][]byte{}
 	for i := range es.Spec.DataFrom {
-		m, err := r.fetchDataFrom(ctx, session, es, i)
+		m, err := r.fetchDataFrom(ctx, session, s, i)
 		if r.skipMissing(es, err, fmt.Sprintf("secret does not exist at provider using spec.dataFrom[%d]", i)) {
 			continue
 		}
@@ -130,10 +130,11 @@ func sourceStore(es *esv1.ExternalSecret, override *esv1.SecretStoreRef) (esv1.S
 }
 
 // fetchDataFrom reads one dataFrom entry and runs it through the key pipeline.
-func (r *Reconciler) fetchDataFrom(ctx context.Context, session *store.Session, es *esv1.ExternalSecret, i int) (map[string][]byte, error) {
+func (r *Reconciler) fetchDataFrom(ctx context.Context, session *store.Session, s *scope, i int) (map[string][]byte, error) {
+	es := s.es
 	df := es.Spec.DataFrom[i]
 	if df.SourceRef != nil && df.SourceRef.GeneratorRef != nil {
-		return r.generate(ctx, es, i)
+		return r.generate(ctx, s.states, es, i)
 	}
 	var override *esv1.SecretStoreRef
 	if df.SourceRef != nil {

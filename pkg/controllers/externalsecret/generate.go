@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/secretdata"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -17,8 +20,9 @@ import (
 
 // generate runs the generator of dataFrom[i]. Its keys go through rewrite and key validation
 // only: generators produce valid keys and raw values, so there is no conversion or decoding.
-// A generator runs on every sync of the ExternalSecret.
-func (r *Reconciler) generate(ctx context.Context, es *esv1.ExternalSecret, i int) (map[string][]byte, error) {
+// A generator runs on every sync of the ExternalSecret. A state it returns is recorded in
+// states before the value is used; if that fails, what was generated is cleaned up at once.
+func (r *Reconciler) generate(ctx context.Context, states *state.Batch, es *esv1.ExternalSecret, i int) (map[string][]byte, error) {
 	df := es.Spec.DataFrom[i]
 	if df.SourceRef.GeneratorRef.Kind == genv1alpha1.ClusterGeneratorKind && !r.ClusterGenerators {
 		return nil, result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageFetchFailed,
@@ -33,9 +37,15 @@ func (r *Reconciler) generate(ctx context.Context, es *esv1.ExternalSecret, i in
 		return nil, result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageFetchFailed,
 			fmt.Errorf("spec.dataFrom[%d]: generator kind %s is not supported by this controller", i, res.Kind))
 	}
-	out, _, err := gen.Generate(ctx, res.Manifest, r.Client, es.Namespace)
+	out, st, err := gen.Generate(ctx, res.Manifest, r.Client, es.Namespace)
 	if err != nil {
 		return nil, fmt.Errorf("error processing spec.dataFrom[%d].sourceRef.generatorRef, err: %w", i, err)
+	}
+	if err := states.Record(ctx, strconv.Itoa(i), res.Manifest, st); err != nil {
+		if cerr := gen.Cleanup(ctx, res.Manifest, st, r.Client, es.Namespace); cerr != nil {
+			ctrl.LoggerFrom(ctx).Error(cerr, "cleaning up a generated value whose state could not be recorded", "entry", i, "kind", res.Kind)
+		}
+		return nil, err
 	}
 	out, err = secretdata.Rewrite(df.Rewrite, out, r.Templates.TransformKey)
 	if err == nil {

@@ -19,6 +19,7 @@ import (
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -32,6 +33,7 @@ import (
 // +kubebuilder:rbac:groups="",resources=configmaps;namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=serviceaccounts/token,verbs=create
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get
+// +kubebuilder:rbac:groups=generators.external-secrets.io,resources=generatorstates,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=generators.external-secrets.io,resources=passwords;uuids;fakes;ecrauthorizationtokens;gcraccesstokens;vaultdynamicsecrets;webhooks;clustergenerators,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
@@ -50,6 +52,9 @@ type Reconciler struct {
 	Stores *store.Resolver
 	// Generators runs the generators dataFrom entries reference; nil supports none.
 	Generators *generators.Registry
+	// States keeps the books of stateful generators; nil (--enable-generator-state=false)
+	// drops their state.
+	States *state.Books
 	// Templates renders target templates and rewrite transforms.
 	Templates *template.Engine
 	// Events records events on ExternalSecrets.
@@ -131,9 +136,21 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (*esv1.Ext
 	return es, res, err != nil, rerr
 }
 
-// sync runs the steps that fetch the data and write the target. Each step records what it
-// observed or did in s; the first error stops the chain.
+// sync runs the steps that fetch the data and write the target, then settles the generator
+// states they recorded. Each step records what it observed or did in s; the first error stops
+// the chain.
 func (r *Reconciler) sync(ctx context.Context, s *scope) error {
+	states, err := r.States.Begin(s.es)
+	if err != nil {
+		return err
+	}
+	s.states = states
+	err = r.syncSteps(ctx, s)
+	r.settleStates(ctx, s, err)
+	return err
+}
+
+func (r *Reconciler) syncSteps(ctx context.Context, s *scope) error {
 	if err := r.fetch(ctx, s); err != nil {
 		return err
 	}
@@ -141,6 +158,23 @@ func (r *Reconciler) sync(ctx context.Context, s *scope) error {
 		return err
 	}
 	return r.writeTarget(ctx, s)
+}
+
+// settleStates commits the generator states of a successful sync (earlier states are
+// scheduled for collection) or rolls back those of a failed one (nothing uses them). A
+// failure here does not fail the sync, whose outcome is already decided: the states stay
+// where they are, and the next successful sync collects them.
+func (r *Reconciler) settleStates(ctx context.Context, s *scope, syncErr error) {
+	var err error
+	if syncErr == nil {
+		err = s.states.Commit(ctx)
+	} else {
+		err = s.states.Rollback(ctx)
+	}
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "settling generator states")
+		r.Events.Eventf(s.es, nil, corev1.EventTypeWarning, esv1.ConditionReasonSecretSyncedError, "Sync", "%s", err.Error())
+	}
 }
 
 // recheck is how long an object stuck on a terminal error waits before it is evaluated again

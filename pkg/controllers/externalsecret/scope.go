@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 )
 
 // outcome is how a successful sync ended; it selects the Ready reason and message.
@@ -37,6 +38,8 @@ type scope struct {
 	data map[string][]byte
 	// outcome is how the sync ended when it succeeded.
 	outcome outcome
+	// states records the generator states of this sync; nil when none are kept.
+	states *state.Batch
 }
 
 func newScope(es *esv1.ExternalSecret, now time.Time) *scope {

@@ -19,6 +19,7 @@ import (
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
@@ -67,6 +68,12 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, con
 		return generatorRefs(o.(*esv1.ExternalSecret))
 	}); err != nil {
 		return err
+	}
+	if r.States != nil {
+		// Commit finds an owner's states in this index, so settling costs no API read.
+		if err := idx.IndexField(ctx, &genv1alpha1.GeneratorState{}, state.IndexOwner, state.OwnerUIDs); err != nil {
+			return err
+		}
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("externalsecret").

@@ -25,11 +25,13 @@ import (
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/externalsecret"
+	"github.com/seedb5e69c69/external-secrets/pkg/controllers/generatorstate"
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
 	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators"
 	fakegen "github.com/seedb5e69c69/external-secrets/pkg/generators/fake"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/password"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/uuid"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
@@ -109,12 +111,14 @@ func startManager(ctx context.Context) error {
 		generators.Entry{Kind: "Password", Generator: password.Generator{}},
 		generators.Entry{Kind: "UUID", Generator: uuid.Generator{}},
 		generators.Entry{Kind: "Fake", Generator: fakegen.Generator{}},
+		generators.Entry{Kind: "VaultDynamicSecret", Generator: testLeases},
 	)
 	if err != nil {
 		return err
 	}
 	r := &externalsecret.Reconciler{
 		Generators: gens,
+		States:     &state.Books{Client: mgr.GetClient(), GracePeriod: testGracePeriod},
 		Client:     mgr.GetClient(),
 		Secrets:    mgr.GetCache(),
 		APIReader:  mgr.GetAPIReader(),
@@ -128,6 +132,10 @@ func startManager(ctx context.Context) error {
 		Metrics:           rec,
 	}
 	if err := r.SetupWithManager(ctx, mgr, 4); err != nil {
+		return err
+	}
+	gs := &generatorstate.Reconciler{Client: mgr.GetClient(), Generators: gens, Events: eventrecorder.For(mgr, "generator-state")}
+	if err := gs.SetupWithManager(mgr, 2); err != nil {
 		return err
 	}
 	for _, newStore := range []func() esv1.GenericStore{
