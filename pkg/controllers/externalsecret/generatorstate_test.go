@@ -175,7 +175,7 @@ func TestGeneratorState_commitAndCollect(t *testing.T) {
 }
 
 // TestGeneratorState_rollbackOnFailedSync: a lease generated for a sync that then fails (the
-// apiserver refuses the Secret) is revoked at once, and the existing Secret is untouched.
+// target cannot be written) is revoked at once, and no Secret is written.
 func TestGeneratorState_rollbackOnFailedSync(t *testing.T) {
 	ns := env.Namespace(t)
 	newLeaseGenerator(t, ns, "db")
@@ -184,6 +184,7 @@ func TestGeneratorState_rollbackOnFailedSync(t *testing.T) {
 		es.Spec.Target.Template = &esv1.ExternalSecretTemplate{Type: corev1.SecretTypeDockerConfigJson}
 	})
 	waitReady(t, es, failing, "SecretSyncedError", 10*time.Second)
+	waitMessage(t, es, "a Secret of type kubernetes.io/dockerconfigjson needs the key .dockerconfigjson: add it to spec.target.template.data")
 	eventually(t, 10*time.Second, func() error {
 		if len(testLeases.revokedIn(ns)) == 0 {
 			return errors.New("no lease revoked")

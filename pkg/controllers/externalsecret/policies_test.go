@@ -169,12 +169,24 @@ func TestWriteFailures(t *testing.T) {
 	t.Run("a write the API server refuses", func(t *testing.T) {
 		ns := env.Namespace(t)
 		newStore(t, ns, "store", kv{"/k": "v"})
-		// A TLS Secret without tls.crt and tls.key is invalid.
+		es := newES(t, ns, "es", "store", withData("k", "/k"), func(es *esv1.ExternalSecret) {
+			es.Spec.Target.Template = &esv1.ExternalSecretTemplate{Metadata: esv1.ExternalSecretTemplateMetadata{
+				Labels: map[string]string{"team": "not a valid label value!"}}}
+		})
+		waitMessage(t, es, "could not update secret")
+		waitEvent(t, ns, "es", "UpdateFailed", "metadata.labels")
+	})
+	t.Run("a typed Secret without the keys its type requires", func(t *testing.T) {
+		ns := env.Namespace(t)
+		newStore(t, ns, "store", kv{"/k": "v"})
 		es := newES(t, ns, "es", "store", withData("k", "/k"), func(es *esv1.ExternalSecret) {
 			es.Spec.Target.Template = &esv1.ExternalSecretTemplate{Type: corev1.SecretTypeTLS}
 		})
-		waitMessage(t, es, "could not update secret")
-		waitEvent(t, ns, "es", "UpdateFailed", "tls.crt")
+		waitMessage(t, es, "a Secret of type kubernetes.io/tls needs the key tls.crt: add it to spec.target.template.data")
+		waitEvent(t, ns, "es", "UpdateFailed", "the target would have the keys [k]")
+		if secretExists(ns, "es") {
+			t.Fatal("the invalid Secret was written")
+		}
 	})
 }
 

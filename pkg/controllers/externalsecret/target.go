@@ -135,12 +135,15 @@ func (r *Reconciler) create(ctx context.Context, s *scope) (*corev1.Secret, erro
 	if err := r.mutate(ctx, s, secret, true); err != nil {
 		return nil, err
 	}
+	if err := checkTypedKeys(secret); err != nil {
+		return nil, err
+	}
 	err := r.Client.Create(ctx, secret, client.FieldOwner(fieldmanager.Name(s.es.Name)))
 	if apierrors.IsAlreadyExists(err) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, result.NewTransient(esv1.ConditionReasonSecretSyncedError, messageUpdateFailed, err)
+		return nil, writeError(err)
 	}
 	s.es.Status.Binding = corev1.LocalObjectReference{Name: secret.Name}
 	r.Events.Eventf(s.es, secret, corev1.EventTypeNormal, esv1.EventReasonCreated, "Create", "secret created")
@@ -152,6 +155,9 @@ func (r *Reconciler) create(ctx context.Context, s *scope) (*corev1.Secret, erro
 func (r *Reconciler) update(ctx context.Context, s *scope, existing *corev1.Secret) error {
 	desired := existing.DeepCopy()
 	if err := r.mutate(ctx, s, desired, false); err != nil {
+		return err
+	}
+	if err := checkTypedKeys(desired); err != nil {
 		return err
 	}
 	s.es.Status.Binding = corev1.LocalObjectReference{Name: existing.Name}
@@ -175,10 +181,44 @@ func (r *Reconciler) writeIfChanged(ctx context.Context, s *scope, existing, des
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 			return writeRace(err)
 		}
-		return result.NewTransient(esv1.ConditionReasonSecretSyncedError, messageUpdateFailed, err)
+		return writeError(err)
 	}
 	r.Events.Eventf(s.es, desired, corev1.EventTypeNormal, esv1.EventReasonUpdated, "Update", "secret updated")
 	return nil
+}
+
+// typedKeys are the keys the API server requires in Secrets of the built-in types.
+var typedKeys = map[corev1.SecretType][]string{
+	corev1.SecretTypeDockerConfigJson: {corev1.DockerConfigJsonKey},
+	corev1.SecretTypeDockercfg:        {corev1.DockerConfigKey},
+	corev1.SecretTypeSSHAuth:          {corev1.SSHAuthPrivateKey},
+	corev1.SecretTypeTLS:              {corev1.TLSCertKey, corev1.TLSPrivateKeyKey},
+}
+
+// checkTypedKeys refuses, before any write, a Secret of a built-in type that lacks a key its
+// type requires. The API server would refuse it too, but with a message about the Secret
+// rather than about the template that has to change, and retrying cannot help. (A common
+// case: a docker registry credential from a generator, whose template does not build
+// .dockerconfigjson.)
+func checkTypedKeys(secret *corev1.Secret) error {
+	for _, key := range typedKeys[secret.Type] {
+		if _, ok := secret.Data[key]; !ok {
+			msg := fmt.Sprintf("a Secret of type %s needs the key %s: add it to spec.target.template.data", secret.Type, key)
+			return result.NewTerminal(esv1.ConditionReasonSecretSyncedError, msg,
+				fmt.Errorf("the target would have the keys %v", slices.Sorted(maps.Keys(secret.Data))))
+		}
+	}
+	return nil
+}
+
+// writeError classifies a failed write of the target: a Secret the API server finds invalid
+// needs a spec change (retrying would only call the providers again); anything else is
+// retried.
+func writeError(err error) error {
+	if apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err) {
+		return result.NewTerminal(esv1.ConditionReasonSecretSyncedError, messageUpdateFailed, err)
+	}
+	return result.NewTransient(esv1.ConditionReasonSecretSyncedError, messageUpdateFailed, err)
 }
 
 // unchanged compares everything the controller may write.
