@@ -117,8 +117,8 @@ func (r *Reconciler) reconcile(ctx context.Context, req ctrl.Request) (*esv1.Ext
 	if err := r.observeTarget(ctx, s); err != nil {
 		return es, ctrl.Result{}, true, err
 	}
-	_, forced := r.forceSync.LoadAndDelete(req.NamespacedName)
-	if !forced && !shouldRefresh(es, s.start, r.RequeueInterval) && targetValid(es, s.target) {
+	_, dependencyChanged := r.forceSync.LoadAndDelete(req.NamespacedName)
+	if !mustSync(es, s.start, r.RequeueInterval, dependencyChanged, s.target) {
 		return es, ctrl.Result{RequeueAfter: requeueAfter(es, s.start, r.RequeueInterval)}, false, nil
 	}
 

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	"github.com/seedb5e69c69/external-secrets/pkg/objecthash"
@@ -98,6 +100,26 @@ func shouldRefresh(es *esv1.ExternalSecret, now time.Time, fallback time.Duratio
 	}
 	allowed, _ := windowState(es.Spec.SyncWindows, now)
 	return allowed // syncWindows restrict periodic refreshes only, never changes
+}
+
+// lastSyncFailed: the last sync did not succeed, so the target may not hold what the spec
+// asks for. Such an object syncs at every reconcile (its retries and rechecks are paced by
+// the rate limiter), whatever its refresh policy: otherwise a failed forced sync would
+// stay failed until its next periodic refresh.
+func lastSyncFailed(es *esv1.ExternalSecret) bool {
+	c := meta.FindStatusCondition(es.Status.Conditions, esv1.ExternalSecretReady)
+	return c != nil && c.Status == metav1.ConditionFalse
+}
+
+// mustSync is the whole decision. dependencyChanged says that a store's spec, a templateFrom
+// ConfigMap or a generator changed since the last sync: that refreshes Periodic objects
+// only. CreatedOnce and OnChange are explicit promises not to refresh for anything but the
+// object's own changes, and a CreatedOnce password must survive its generator being edited.
+func mustSync(es *esv1.ExternalSecret, now time.Time, fallback time.Duration, dependencyChanged bool, target *corev1.Secret) bool {
+	if !targetValid(es, target) || lastSyncFailed(es) || shouldRefresh(es, now, fallback) {
+		return true
+	}
+	return dependencyChanged && (es.Spec.RefreshPolicy == "" || es.Spec.RefreshPolicy == esv1.RefreshPolicyPeriodic)
 }
 
 // targetValid reports whether the existing target still holds what the controller last wrote:

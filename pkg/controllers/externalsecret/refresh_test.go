@@ -149,3 +149,43 @@ func TestTargetValid(t *testing.T) {
 		})
 	}
 }
+
+func failed(es *esv1.ExternalSecret) *esv1.ExternalSecret {
+	es.Status.Conditions = []metav1.Condition{{Type: esv1.ExternalSecretReady, Status: metav1.ConditionFalse, Reason: esv1.ConditionReasonSecretSyncedError}}
+	return es
+}
+
+func TestMustSync(t *testing.T) {
+	valid := func(es *esv1.ExternalSecret) *corev1.Secret {
+		data := map[string][]byte{"k": []byte("v")}
+		return &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{esv1.LabelManaged: esv1.LabelManagedValue},
+				Annotations: map[string]string{esv1.AnnotationDataHash: objecthash.Data(data)}},
+			Data: data,
+		}
+	}
+	notDue := t0.Add(30 * time.Minute)
+	tests := []struct {
+		name              string
+		es                *esv1.ExternalSecret
+		dependencyChanged bool
+		target            func(*esv1.ExternalSecret) *corev1.Secret
+		want              bool
+	}{
+		{"periodic, not due, valid target", synced("", time.Hour, t0), false, valid, false},
+		{"periodic, a dependency changed", synced("", time.Hour, t0), true, valid, true},
+		{"explicit Periodic, a dependency changed", synced(esv1.RefreshPolicyPeriodic, time.Hour, t0), true, valid, true},
+		{"created once ignores dependency changes", synced(esv1.RefreshPolicyCreatedOnce, time.Hour, t0), true, valid, false},
+		{"on change ignores dependency changes", synced(esv1.RefreshPolicyOnChange, time.Hour, t0), true, valid, false},
+		{"created once, target gone", synced(esv1.RefreshPolicyCreatedOnce, time.Hour, t0), false, func(*esv1.ExternalSecret) *corev1.Secret { return nil }, true},
+		{"the last sync failed", failed(synced("", time.Hour, t0)), false, valid, true},
+		{"created once whose last sync failed", failed(synced(esv1.RefreshPolicyCreatedOnce, time.Hour, t0)), false, valid, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mustSync(tt.es, notDue, time.Hour, tt.dependencyChanged, tt.target(tt.es)); got != tt.want {
+				t.Fatalf("mustSync = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

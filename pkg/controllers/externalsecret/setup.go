@@ -185,16 +185,31 @@ func (r *Reconciler) storeHandler() handler.EventHandler {
 	}
 }
 
-// refreshHandler enqueues the ExternalSecrets that mapFn finds and makes them re-render even if
-// they are not due: a templateFrom source changed.
+// refreshHandler enqueues the ExternalSecrets that mapFn finds. An update or deletion of the
+// source (a templateFrom ConfigMap, a generator) makes them refresh even if they are not due.
+// A creation only enqueues them: informers report every existing object as created when the
+// controller starts, and a restart must not refresh everything; an object that was waiting
+// for the source to appear has a failed sync and refreshes anyway.
 func (r *Reconciler) refreshHandler(mapFn handler.MapFunc) handler.EventHandler {
-	return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
-		reqs := mapFn(ctx, o)
-		for _, req := range reqs {
-			r.forceSync.Store(req.NamespacedName, struct{}{})
+	enqueue := func(ctx context.Context, o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], refresh bool) {
+		for _, req := range mapFn(ctx, o) {
+			if refresh {
+				r.forceSync.Store(req.NamespacedName, struct{}{})
+			}
+			q.Add(req)
 		}
-		return reqs
-	})
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q, false)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.ObjectNew, q, true)
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			enqueue(ctx, e.Object, q, true)
+		},
+	}
 }
 
 // forConfigMap maps a ConfigMap to the ExternalSecrets whose templateFrom reads it. Only
