@@ -14,10 +14,13 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/controllers/secretstore"
 	"github.com/seedb5e69c69/external-secrets/pkg/eventrecorder"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/ecr"
 	fakegen "github.com/seedb5e69c69/external-secrets/pkg/generators/fake"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/gcr"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/password"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/uuid"
+	"github.com/seedb5e69c69/external-secrets/pkg/generators/vaultdynamic"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
@@ -42,11 +45,15 @@ func newRegistry(observer providers.CallObserver, vaultTokens int) (*providers.R
 }
 
 // newGenerators is the one explicit list of the generator kinds this binary runs.
-func newGenerators() (*generators.Registry, error) {
+// observer receives every API call a generator makes (for the metrics); nil is allowed.
+func newGenerators(observer providers.CallObserver) (*generators.Registry, error) {
 	return generators.NewRegistry(
 		generators.Entry{Kind: genv1alpha1.PasswordKind, Generator: password.Generator{}},
 		generators.Entry{Kind: genv1alpha1.UUIDKind, Generator: uuid.Generator{}},
 		generators.Entry{Kind: genv1alpha1.FakeKind, Generator: fakegen.Generator{}},
+		generators.Entry{Kind: genv1alpha1.ECRAuthorizationTokenKind, Generator: ecr.New(ecr.WithCallObserver(observer))},
+		generators.Entry{Kind: genv1alpha1.GCRAccessTokenKind, Generator: gcr.New(gcr.WithCallObserver(observer))},
+		generators.Entry{Kind: genv1alpha1.VaultDynamicSecretKind, Generator: vaultdynamic.New(vaultdynamic.WithCallObserver(observer))},
 	)
 }
 
@@ -79,7 +86,7 @@ func newShared(opts *controllerOptions) (*shared, error) {
 	if err != nil {
 		return nil, err
 	}
-	gens, err := newGenerators()
+	gens, err := newGenerators(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +153,7 @@ func generatorStates(mgr manager.Manager, opts *controllerOptions) *state.Books 
 func (sh *shared) setupGeneratorStates(_ context.Context, mgr manager.Manager, opts *controllerOptions) error {
 	r := &generatorstate.Reconciler{
 		Client:     mgr.GetClient(),
+		APIReader:  mgr.GetAPIReader(),
 		Generators: sh.generators,
 		Events:     eventrecorder.For(mgr, "generator-state"),
 	}

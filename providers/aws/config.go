@@ -41,6 +41,19 @@ func (p *Provider) config(ctx context.Context, store esv1.GenericStore, kube cli
 	return cfg, nil
 }
 
+// Config returns the SDK configuration a client of store would use, for code that calls
+// AWS services the provider does not serve (the ECRAuthorizationToken generator) but must
+// authenticate exactly as a store does: same auth block, same roles, same namespace rules
+// for credential references, same shared transport and default-chain cache. Every call made
+// with it, STS included, is reported to the call observer under label.
+func (p *Provider) Config(ctx context.Context, store esv1.GenericStore, kube client.Client, namespace, label string) (aws.Config, error) {
+	spec, err := awsSpec(store)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	return p.config(ctx, store, kube, namespace, spec, label)
+}
+
 func (p *Provider) loadOptions(retries *esv1.SecretStoreRetrySettings, region, label string) ([]func(*config.LoadOptions) error, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),

@@ -2,13 +2,8 @@ package aws
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +22,7 @@ import (
 	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers"
+	"github.com/seedb5e69c69/external-secrets/providers/aws/awstest"
 )
 
 // motoURL is the endpoint of the moto server TestMain started; empty when moto_server is
@@ -41,7 +37,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	isolateEnvironment()
+	awstest.IsolateEnvironment()
 	stop, err := startMoto()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "moto:", err)
@@ -52,51 +48,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// isolateEnvironment keeps the developer's AWS settings (profiles, keys, IMDS) out of the
-// tests: only what a test sets itself is seen by the SDK.
-func isolateEnvironment() {
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			_ = os.Unsetenv(k)
-		}
-	}
-	_ = os.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	_ = os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	_ = os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
-
-// startMoto runs moto_server on a free port of 127.0.0.1 and waits until it answers.
+// startMoto starts the moto server the tests share (none when moto_server is not
+// installed: the tests that need it skip).
 func startMoto() (func(), error) {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "moto_server is not installed (pip install 'moto[server]'): the AWS provider tests against moto are skipped")
-		return func() {}, nil
+	url, stop, err := awstest.StartMoto()
+	if err != nil || url == "" {
+		return stop, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			_ = resp.Body.Close()
-			motoURL = url
-			go warmUp()
-			return stop, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	return nil, errors.New("moto_server did not answer within 20s")
+	motoURL = url
+	go warmUp()
+	return stop, nil
 }
 
 // warmUp makes moto load its SSM backend (a few seconds, once) while the first tests run.

@@ -175,6 +175,7 @@ func (c *Client) login(ctx context.Context, req loginRequest) error {
 		return fmt.Errorf("logging in to Vault: %s returned no token", req.path)
 	}
 	c.api.SetToken(s.Auth.ClientToken)
+	c.accessor = s.Auth.Accessor
 	if s.Auth.LeaseDuration > 0 {
 		c.expiry = time.Now().Add(time.Duration(s.Auth.LeaseDuration) * time.Second)
 	}

@@ -163,7 +163,7 @@ func (f *fixture) seed004() (*esv1.ClusterSecretStore, *esv1.ExternalSecret) {
 	// The typed client names the served version itself.
 	css.TypeMeta, es.TypeMeta = metav1.TypeMeta{}, metav1.TypeMeta{}
 	v := css.Spec.Provider.Vault
-	v.Server, v.CABundle = vault.addr, vault.caPEM
+	v.Server, v.CABundle = vault.Addr, vault.CAPEM
 	sa := v.Auth.Kubernetes.ServiceAccountRef
 	sa.Namespace = &f.ns
 	f.create(&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa.Name}})

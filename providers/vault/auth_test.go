@@ -17,11 +17,11 @@ func appRole(t *testing.T, name string) (roleID, secretID string) {
 	mountOnce(t, "sys/auth/approle", map[string]any{"type": "approle"})
 	f := &fixture{t: t}
 	f.write("auth/approle/role/"+name, map[string]any{"token_policies": allPolicy(t), "token_ttl": "1h"})
-	r, err := vault.admin.Logical().ReadWithContext(ctx(t), "auth/approle/role/"+name+"/role-id")
+	r, err := vault.Admin.Logical().ReadWithContext(ctx(t), "auth/approle/role/"+name+"/role-id")
 	if err != nil {
 		t.Fatalf("reading the role ID: %v", err)
 	}
-	s, err := vault.admin.Logical().WriteWithContext(ctx(t), "auth/approle/role/"+name+"/secret-id", nil)
+	s, err := vault.Admin.Logical().WriteWithContext(ctx(t), "auth/approle/role/"+name+"/secret-id", nil)
 	if err != nil {
 		t.Fatalf("creating a secret ID: %v", err)
 	}
@@ -137,7 +137,7 @@ func TestProvider_unsupportedAuth(t *testing.T) {
 
 func TestProvider_tokenSecretRef(t *testing.T) {
 	f := newFixture(t)
-	s, err := vault.admin.Logical().WriteWithContext(ctx(t), "auth/token/create", map[string]any{"policies": []string{allPolicy(t)}, "ttl": "1h"})
+	s, err := vault.Admin.Logical().WriteWithContext(ctx(t), "auth/token/create", map[string]any{"policies": []string{allPolicy(t)}, "ttl": "1h"})
 	if err != nil {
 		t.Fatalf("creating a token: %v", err)
 	}

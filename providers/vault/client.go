@@ -43,6 +43,8 @@ type Client struct {
 	revoke bool
 	// expiry is when the login token expires, zero when unknown or never.
 	expiry time.Time
+	// accessor is the accessor of the login token, empty for a tokenSecretRef token.
+	accessor string
 	// referent is set when the credentials could not be resolved for lack of a namespace.
 	referent error
 }

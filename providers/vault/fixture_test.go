@@ -56,8 +56,8 @@ func (f *fixture) secret(name string, data map[string]string) {
 // spec is a store spec reaching the test Vault over TLS, KV v2 at secret/, with auth.
 func (f *fixture) spec(auth *esv1.VaultAuth) *esv1.VaultProvider {
 	return &esv1.VaultProvider{
-		Server:   vault.addr,
-		CABundle: vault.caPEM,
+		Server:   vault.Addr,
+		CABundle: vault.CAPEM,
 		Path:     ptr.To("secret"),
 		Version:  esv1.VaultKVStoreV2,
 		Auth:     auth,
@@ -117,7 +117,7 @@ func (f *fixture) rootClient() *Client {
 // write writes a Vault path as root.
 func (f *fixture) write(path string, data map[string]any) {
 	f.t.Helper()
-	if _, err := vault.admin.Logical().WriteWithContext(ctx(f.t), path, data); err != nil {
+	if _, err := vault.Admin.Logical().WriteWithContext(ctx(f.t), path, data); err != nil {
 		f.t.Fatalf("writing %s: %v", path, err)
 	}
 }
@@ -136,7 +136,7 @@ func mountOnce(t *testing.T, path string, body map[string]any) {
 	if _, done := mounted.Load(path); done {
 		return
 	}
-	if _, err := vault.admin.Logical().WriteWithContext(ctx(t), path, body); err != nil {
+	if _, err := vault.Admin.Logical().WriteWithContext(ctx(t), path, body); err != nil {
 		t.Fatalf("enabling %s: %v", path, err)
 	}
 	mounted.Store(path, true)
@@ -152,7 +152,7 @@ func allPolicy(t *testing.T) string {
 // tokenGone tells whether Vault no longer knows token.
 func tokenGone(t *testing.T, token string) bool {
 	t.Helper()
-	_, err := vault.admin.Logical().WriteWithContext(ctx(t), "auth/token/lookup", map[string]any{"token": token})
+	_, err := vault.Admin.Logical().WriteWithContext(ctx(t), "auth/token/lookup", map[string]any{"token": token})
 	return err != nil
 }
 

@@ -34,9 +34,9 @@ type recordingProxy struct {
 
 func newRecordingProxy(t *testing.T) *recordingProxy {
 	t.Helper()
-	target, _ := url.Parse(vault.addr)
+	target, _ := url.Parse(vault.Addr)
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(vault.caPEM)
+	pool.AppendCertsFromPEM(vault.CAPEM)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	p := &recordingProxy{}

@@ -25,7 +25,7 @@ func push(key, secretKey, prop string) providers.PushData {
 // remoteState reads secret/<key> as root: data (nil when absent) and custom metadata.
 func remoteState(t *testing.T, key string) (map[string]any, map[string]string, int) {
 	t.Helper()
-	s, err := vault.admin.Logical().ReadWithContext(ctx(t), "secret/metadata/"+key)
+	s, err := vault.Admin.Logical().ReadWithContext(ctx(t), "secret/metadata/"+key)
 	if err != nil {
 		t.Fatalf("reading metadata: %v", err)
 	}
@@ -33,7 +33,7 @@ func remoteState(t *testing.T, key string) (map[string]any, map[string]string, i
 		return nil, nil, 0
 	}
 	version := int(currentVersion(s.Data))
-	d, err := vault.admin.Logical().ReadWithContext(ctx(t), "secret/data/"+key)
+	d, err := vault.Admin.Logical().ReadWithContext(ctx(t), "secret/data/"+key)
 	if err != nil {
 		t.Fatalf("reading data: %v", err)
 	}
@@ -229,7 +229,7 @@ func TestClient_push_kv1(t *testing.T) {
 	c := f.client(nil, f.store(spec))
 	key := f.key("pushed")
 	read := func() map[string]any {
-		s, err := vault.admin.Logical().ReadWithContext(ctx(t), "kv1/"+key)
+		s, err := vault.Admin.Logical().ReadWithContext(ctx(t), "kv1/"+key)
 		if err != nil {
 			t.Fatalf("reading: %v", err)
 		}

@@ -21,8 +21,8 @@ import (
 func TestProvider_TLS_caProvider(t *testing.T) {
 	f := newFixture(t)
 	f.kv2(f.key("app"), map[string]any{"user": "alice"})
-	f.create(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "vault-ca"}, Data: map[string]string{"ca.crt": string(vault.caPEM)}})
-	f.secret("vault-ca", map[string]string{"bundle.pem": string(vault.caPEM)})
+	f.create(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "vault-ca"}, Data: map[string]string{"ca.crt": string(vault.CAPEM)}})
+	f.secret("vault-ca", map[string]string{"bundle.pem": string(vault.CAPEM)})
 	for name, ca := range map[string]*esv1.CAProvider{
 		"ConfigMap with the default key": {Type: esv1.CAProviderTypeConfigMap, Name: "vault-ca"},
 		"Secret with a named key":        {Type: esv1.CAProviderTypeSecret, Name: "vault-ca", Key: "bundle.pem"},
@@ -42,7 +42,7 @@ func TestProvider_TLS_caProvider(t *testing.T) {
 // with another CA, nothing is read, whatever VAULT_* variables the controller runs with.
 func TestProvider_TLS_strict(t *testing.T) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, vault.caPEM, 0o600); err != nil {
+	if err := os.WriteFile(caFile, vault.CAPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("VAULT_SKIP_VERIFY", "true")

@@ -47,7 +47,7 @@ func TestProvider_tokenCache(t *testing.T) {
 	}
 
 	// A token revoked behind our back is noticed and replaced.
-	if _, err := vault.admin.Logical().WriteWithContext(ctx(t), "auth/token/revoke", map[string]any{"token": token}); err != nil {
+	if _, err := vault.Admin.Logical().WriteWithContext(ctx(t), "auth/token/revoke", map[string]any{"token": token}); err != nil {
 		t.Fatal(err)
 	}
 	third := f.client(p, store)

@@ -20,6 +20,7 @@ import (
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
+	"github.com/seedb5e69c69/external-secrets/providers"
 )
 
 // testGracePeriod is the --generator-gc-grace-period of the test manager.
@@ -33,10 +34,10 @@ type leases struct {
 	mu       sync.Mutex
 	next     int
 	revoked  map[string][]int
-	failures map[string]bool
+	failures map[string]error
 }
 
-var testLeases = &leases{revoked: map[string][]int{}, failures: map[string]bool{}}
+var testLeases = &leases{revoked: map[string][]int{}, failures: map[string]error{}}
 
 type leaseState struct {
 	N int `json:"n"`
@@ -62,8 +63,8 @@ func (l *leases) Cleanup(_ context.Context, obj, st *apiextensionsv1.JSON, _ cli
 	if namespaceOf(obj) != namespace {
 		return fmt.Errorf("cleanup in namespace %q of a generator from %q", namespace, namespaceOf(obj))
 	}
-	if l.failures[namespace] {
-		return errors.New("the lease server is unavailable")
+	if err := l.failures[namespace]; err != nil {
+		return err
 	}
 	var s leaseState
 	if err := json.Unmarshal(st.Raw, &s); err != nil {
@@ -81,10 +82,11 @@ func (l *leases) revokedIn(ns string) []int {
 	return slices.Clone(l.revoked[ns])
 }
 
-func (l *leases) failIn(ns string, fail bool) {
+// failIn makes Cleanup in ns fail with err (nil: succeed).
+func (l *leases) failIn(ns string, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.failures[ns] = fail
+	l.failures[ns] = err
 }
 
 func newLeaseGenerator(t *testing.T, ns, name string) {
@@ -213,7 +215,7 @@ func TestGeneratorState_cleanupFailureHoldsTheState(t *testing.T) {
 		}
 		return nil
 	})
-	testLeases.failIn(ns, true)
+	testLeases.failIn(ns, errors.New("the lease server is unavailable"))
 	must(t, k.Delete(context.Background(), &list[0]))
 	eventually(t, 5*time.Second, func() error {
 		var gs genv1alpha1.GeneratorState
@@ -225,7 +227,7 @@ func TestGeneratorState_cleanupFailureHoldsTheState(t *testing.T) {
 		return nil
 	})
 	waitEvent(t, ns, list[0].Name, genv1alpha1.GeneratorStateReasonError, "the lease server is unavailable")
-	testLeases.failIn(ns, false)
+	testLeases.failIn(ns, nil)
 	eventually(t, 10*time.Second, func() error {
 		if n := len(statesIn(t, ns)); n != 0 {
 			return fmt.Errorf("%d states left", n)
@@ -298,5 +300,51 @@ func TestGeneratorState_replacedGeneratorIsCollected(t *testing.T) {
 	})
 	if got := testLeases.revokedIn(ns); !slices.Equal(got, []int{first}) {
 		t.Fatalf("revoked %v, want [%d]", got, first)
+	}
+}
+
+// TestGeneratorState_abandonedCleanup: a revocation the store refuses, or any failure while the
+// namespace is being deleted, releases the state with a Warning instead of holding it (and
+// the namespace) forever.
+func TestGeneratorState_abandonedCleanup(t *testing.T) {
+	for _, tt := range []struct {
+		name, why       string
+		err             error
+		deleteNamespace bool
+	}{
+		{"refused", "the store refused the revocation", fmt.Errorf("revoking: %w", providers.ErrUnauthorized), false},
+		{"namespace deleted", "its namespace is being deleted", errors.New("reading the credentials: secret not found"), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ns := env.Namespace(t)
+			newLeaseGenerator(t, ns, "db")
+			es := newES(t, ns, "app", "", withGenerator(genv1alpha1.VaultDynamicSecretKind, "db"))
+			waitReady(t, es, ready, "SecretSynced", 10*time.Second)
+			var list []genv1alpha1.GeneratorState
+			eventually(t, 5*time.Second, func() error {
+				if list = statesIn(t, ns); len(list) != 1 {
+					return fmt.Errorf("%d states", len(list))
+				}
+				return nil
+			})
+			testLeases.failIn(ns, tt.err)
+			if tt.deleteNamespace {
+				// envtest runs no namespace controller: the namespace stays Terminating.
+				must(t, k.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+			}
+			must(t, k.Delete(context.Background(), &list[0]))
+			eventually(t, 10*time.Second, func() error {
+				if n := len(statesIn(t, ns)); n != 0 {
+					return fmt.Errorf("%d states left", n)
+				}
+				return nil
+			})
+			if !tt.deleteNamespace { // no new object, an event included, may be created in a terminating namespace
+				waitEvent(t, ns, list[0].Name, genv1alpha1.GeneratorStateReasonError, tt.why)
+			}
+			if got := testLeases.revokedIn(ns); len(got) != 0 {
+				t.Fatalf("revoked %v", got)
+			}
+		})
 	}
 }

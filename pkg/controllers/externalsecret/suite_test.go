@@ -134,7 +134,7 @@ func startManager(ctx context.Context) error {
 	if err := r.SetupWithManager(ctx, mgr, 4); err != nil {
 		return err
 	}
-	gs := &generatorstate.Reconciler{Client: mgr.GetClient(), Generators: gens, Events: eventrecorder.For(mgr, "generator-state")}
+	gs := &generatorstate.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Generators: gens, Events: eventrecorder.For(mgr, "generator-state")}
 	if err := gs.SetupWithManager(mgr, 2); err != nil {
 		return err
 	}

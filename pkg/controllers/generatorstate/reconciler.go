@@ -26,16 +26,21 @@ import (
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators"
 	"github.com/seedb5e69c69/external-secrets/pkg/result"
+	"github.com/seedb5e69c69/external-secrets/providers"
 )
 
 // +kubebuilder:rbac:groups=generators.external-secrets.io,resources=generatorstates,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=generators.external-secrets.io,resources=generatorstates/status;generatorstates/finalizers,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
 // Reconciler collects GeneratorStates.
 type Reconciler struct {
 	// Client reads GeneratorStates from the cache and writes them; generators read their
 	// credentials through it.
 	Client client.Client
+	// APIReader reads the namespace of a state whose cleanup failed, bypassing the cache
+	// (rarely needed, so no namespace informer for it).
+	APIReader client.Reader
 	// Generators runs the cleanup of each kind.
 	Generators *generators.Registry
 	// Events records cleanup failures on the states.
@@ -95,13 +100,39 @@ func (r *Reconciler) finalize(ctx context.Context, gs *genv1alpha1.GeneratorStat
 		return nil
 	}
 	if err := r.cleanup(ctx, gs); err != nil {
-		setReady(gs, metav1.ConditionFalse, genv1alpha1.GeneratorStateReasonError, err.Error())
-		r.Events.Eventf(gs, nil, corev1.EventTypeWarning, genv1alpha1.GeneratorStateReasonError, "Cleanup", "%s", err.Error())
-		return err
+		if why := r.abandon(ctx, gs, err); why != "" {
+			r.Events.Eventf(gs, nil, corev1.EventTypeWarning, genv1alpha1.GeneratorStateReasonError, "Cleanup",
+				"%s; %s: releasing the state, what it describes stays valid until it expires", err.Error(), why)
+		} else {
+			setReady(gs, metav1.ConditionFalse, genv1alpha1.GeneratorStateReasonError, err.Error())
+			r.Events.Eventf(gs, nil, corev1.EventTypeWarning, genv1alpha1.GeneratorStateReasonError, "Cleanup", "%s", err.Error())
+			return err
+		}
 	}
 	base := gs.DeepCopy()
 	controllerutil.RemoveFinalizer(gs, genv1alpha1.GeneratorStateFinalizer)
 	return client.IgnoreNotFound(r.Client.Patch(ctx, gs, client.MergeFrom(base)))
+}
+
+// abandon decides whether a failed cleanup is given up, and says why; "" keeps retrying.
+// Two failures cannot be fixed by retrying: the store refusing the revocation (a policy
+// without the capability, as upstream never needed it), and a namespace being deleted, whose
+// credential Secrets may already be gone, and which must not hang on our finalizer. What the
+// state describes then lives until its TTL, which is what upstream always does. A kind this
+// controller cannot run is never abandoned: nobody would know what to revoke.
+func (r *Reconciler) abandon(ctx context.Context, gs *genv1alpha1.GeneratorState, err error) string {
+	var re *result.Error
+	if errors.As(err, &re) && re.Kind == result.Terminal {
+		return ""
+	}
+	if errors.Is(err, providers.ErrUnauthorized) {
+		return "the store refused the revocation"
+	}
+	var ns corev1.Namespace
+	if r.APIReader != nil && r.APIReader.Get(ctx, client.ObjectKey{Name: gs.Namespace}, &ns) == nil && !ns.DeletionTimestamp.IsZero() {
+		return "its namespace is being deleted"
+	}
+	return ""
 }
 
 // cleanup calls Cleanup of the generator kind recorded in spec.resource.
