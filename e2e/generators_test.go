@@ -3,9 +3,15 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -58,5 +64,61 @@ func TestPasswordRotationAcrossRestart(t *testing.T) {
 	waitReady(t, once, 10*time.Second)
 	if got := password(t, once); got != kept {
 		t.Fatal("the CreatedOnce password changed across a restart and a force-sync")
+	}
+}
+
+// TestSeed004ECRPullSecret applies seed 004's ECR pull secret unchanged against moto: the
+// generator gets a token through STS with the ServiceAccount's role, but the template does not
+// build .dockerconfigjson, so the ExternalSecret must say exactly that. With the template
+// fixed it syncs a pull Secret whose credentials are the ones ECR issued.
+func TestSeed004ECRPullSecret(t *testing.T) {
+	ensureNamespace(t, "production")
+	// Credentials of a namespaced generator are read in the ExternalSecret's namespace.
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "external-secrets", Namespace: "production",
+		Annotations: map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ecr-pull"}}}
+	if err := env.Client.Create(ctx(), sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	objs := seed(t, "004-generators.yaml")
+	for _, o := range objs {
+		create(t, o)
+		deleteAfter(t, o)
+	}
+	key := client.ObjectKey{Namespace: "production", Name: "ecr-pull-secret"}
+	const want = "a Secret of type kubernetes.io/dockerconfigjson needs the key .dockerconfigjson: add it to spec.target.template.data"
+	var es esv1.ExternalSecret
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		must(t, env.Client.Get(ctx(), key, &es))
+		if c := meta.FindStatusCondition(es.Status.Conditions, esv1.ExternalSecretReady); c != nil && c.Status == metav1.ConditionFalse && c.Message == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ready is %+v, want False with %q", es.Status.Conditions, want)
+		}
+	}
+
+	patch := client.MergeFrom(es.DeepCopy())
+	es.Spec.Target.Template.Data = map[string]string{".dockerconfigjson": `{"auths":{"{{ .proxy_endpoint }}":{"username":"{{ .username }}","password":"{{ .password }}","auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}`}
+	must(t, env.Client.Patch(ctx(), &es, patch))
+	waitReady(t, key, 20*time.Second)
+	secret := waitSecret(t, key, nil, 5*time.Second)
+	if secret.Type != corev1.SecretTypeDockerConfigJson {
+		t.Fatalf("type %s", secret.Type)
+	}
+	var cfg struct {
+		Auths map[string]struct{ Username, Password, Auth string } `json:"auths"`
+	}
+	must(t, json.Unmarshal(secret.Data[corev1.DockerConfigJsonKey], &cfg))
+	if len(cfg.Auths) != 1 {
+		t.Fatalf("auths %v", cfg.Auths)
+	}
+	for registry, a := range cfg.Auths {
+		// moto issues the token for the account of the assumed role.
+		if !strings.HasPrefix(registry, "https://") || !strings.Contains(registry, ".dkr.ecr.us-east-1.amazonaws.com") {
+			t.Errorf("registry %q", registry)
+		}
+		if a.Username != "AWS" || a.Password == "" || a.Auth != base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Password)) {
+			t.Errorf("credentials for %s: user %q, auth consistent: %v", registry, a.Username, a.Auth == base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Password)))
+		}
 	}
 }
