@@ -21,6 +21,7 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/state"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/uuid"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators/vaultdynamic"
+	webhookgen "github.com/seedb5e69c69/external-secrets/pkg/generators/webhook"
 	"github.com/seedb5e69c69/external-secrets/pkg/metrics"
 	"github.com/seedb5e69c69/external-secrets/pkg/store"
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
@@ -29,6 +30,7 @@ import (
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
 	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
 	"github.com/seedb5e69c69/external-secrets/providers/vault"
+	"github.com/seedb5e69c69/external-secrets/providers/webhook"
 )
 
 // newRegistry is the one explicit list of the providers this binary ships. The JSON name of
@@ -41,6 +43,7 @@ func newRegistry(observer providers.CallObserver, vaultTokens int) (*providers.R
 		providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(observer)), Maintenance: providers.NotMaintained},
 		providers.Entry{Name: "vault", Provider: vault.New(vault.WithCallObserver(observer), vault.WithTokenCache(vaultTokens)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(kubernetes.WithCallObserver(observer)), Maintenance: providers.Maintained},
+		providers.Entry{Name: "webhook", Provider: webhook.New(webhook.WithCallObserver(observer)), Maintenance: providers.Maintained},
 	)
 }
 
@@ -53,6 +56,7 @@ func newGenerators(observer providers.CallObserver) (*generators.Registry, error
 		generators.Entry{Kind: genv1alpha1.FakeKind, Generator: fakegen.Generator{}},
 		generators.Entry{Kind: genv1alpha1.ECRAuthorizationTokenKind, Generator: ecr.New(ecr.WithCallObserver(observer))},
 		generators.Entry{Kind: genv1alpha1.GCRAccessTokenKind, Generator: gcr.New(gcr.WithCallObserver(observer))},
+		generators.Entry{Kind: genv1alpha1.WebhookKind, Generator: webhookgen.New(webhook.WithCallObserver(observer))},
 		generators.Entry{Kind: genv1alpha1.VaultDynamicSecretKind, Generator: vaultdynamic.New(vaultdynamic.WithCallObserver(observer))},
 	)
 }

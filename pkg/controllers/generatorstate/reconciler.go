@@ -159,8 +159,11 @@ func resourceKind(resource *apiextensionsv1.JSON) (string, error) {
 		return "", errors.New("spec.resource is empty: the generator that produced this state is unknown")
 	}
 	var head metav1.TypeMeta
-	if err := json.Unmarshal(resource.Raw, &head); err != nil || head.Kind == "" {
-		return "", fmt.Errorf("spec.resource is not a generator manifest with a kind: %v", err)
+	if err := json.Unmarshal(resource.Raw, &head); err != nil {
+		return "", fmt.Errorf("spec.resource is not a generator manifest: %w", err)
+	}
+	if head.Kind == "" {
+		return "", errors.New("spec.resource has no kind: the generator that produced this state is unknown")
 	}
 	return head.Kind, nil
 }
