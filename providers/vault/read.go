@@ -55,7 +55,7 @@ func (c *Client) GetSecretMap(ctx context.Context, ref esv1.ExternalSecretDataRe
 	if err := decodeJSON(raw, &fields); err != nil || fields == nil {
 		return nil, fmt.Errorf("secret %q: %w", ref.Key, secretdata.ErrNotJSONObject)
 	}
-	return toMap(fields)
+	return FieldValues(fields)
 }
 
 // readData reads the data map of key (at version, for KV v2).
@@ -133,7 +133,11 @@ func valueBytes(v any) ([]byte, error) {
 	}
 }
 
-func toMap(fields map[string]any) (map[string][]byte, error) {
+// FieldValues turns the fields of a Vault response into Secret values: strings as they are,
+// numbers as written, booleans as true/false, null as empty, objects and arrays as JSON. The
+// provider and the VaultDynamicSecret generator share it so that a field reads the same
+// whichever produced it.
+func FieldValues(fields map[string]any) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(fields))
 	for k, v := range fields {
 		b, err := valueBytes(v)

@@ -164,33 +164,23 @@ func storeChanged() predicate.Predicate {
 // Ready or not, or changed its spec. A spec change (new credentials, another path, other
 // values) also makes them refresh even if they are not due: what they hold may be stale.
 func (r *Reconciler) storeHandler() handler.EventHandler {
-	enqueue := func(ctx context.Context, o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], refresh bool) {
-		for _, req := range r.forStore(ctx, o) {
-			if refresh {
-				r.forceSync.Store(req.NamespacedName, struct{}{})
-			}
-			q.Add(req)
-		}
-	}
-	return handler.Funcs{
-		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, e.Object, q, false)
-		},
-		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, e.ObjectNew, q, e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration())
-		},
-		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, e.Object, q, false)
-		},
-	}
+	return r.dependencyHandler(r.forStore, func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration()
+	}, false)
 }
 
 // refreshHandler enqueues the ExternalSecrets that mapFn finds. An update or deletion of the
 // source (a templateFrom ConfigMap, a generator) makes them refresh even if they are not due.
-// A creation only enqueues them: informers report every existing object as created when the
-// controller starts, and a restart must not refresh everything; an object that was waiting
-// for the source to appear has a failed sync and refreshes anyway.
 func (r *Reconciler) refreshHandler(mapFn handler.MapFunc) handler.EventHandler {
+	return r.dependencyHandler(mapFn, func(event.UpdateEvent) bool { return true }, true)
+}
+
+// dependencyHandler enqueues the ExternalSecrets mapFn finds for an event on something they
+// depend on, and marks them to refresh (see mustSync) when refreshOnUpdate or
+// refreshOnDelete say so. A creation never refreshes: informers report every existing object
+// as created when the controller starts, and a restart must not refresh everything; an
+// object that was waiting for the dependency to appear has a failed sync and refreshes anyway.
+func (r *Reconciler) dependencyHandler(mapFn handler.MapFunc, refreshOnUpdate func(event.UpdateEvent) bool, refreshOnDelete bool) handler.EventHandler {
 	enqueue := func(ctx context.Context, o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request], refresh bool) {
 		for _, req := range mapFn(ctx, o) {
 			if refresh {
@@ -204,10 +194,10 @@ func (r *Reconciler) refreshHandler(mapFn handler.MapFunc) handler.EventHandler 
 			enqueue(ctx, e.Object, q, false)
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, e.ObjectNew, q, true)
+			enqueue(ctx, e.ObjectNew, q, refreshOnUpdate(e))
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			enqueue(ctx, e.Object, q, true)
+			enqueue(ctx, e.Object, q, refreshOnDelete)
 		},
 	}
 }

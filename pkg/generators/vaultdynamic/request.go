@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	vaultapi "github.com/hashicorp/vault/api"
@@ -162,13 +161,9 @@ func output(spec *genv1alpha1.VaultDynamicSecretSpec, resp *vaultapi.Secret) (ma
 	if err != nil {
 		return nil, fmt.Errorf("unable to get dynamic secret: %w", err)
 	}
-	out := make(map[string][]byte, len(section))
-	for k, v := range section {
-		b, err := valueBytes(v)
-		if err != nil {
-			return nil, fmt.Errorf("field %q of the Vault response: %w", k, err)
-		}
-		out[k] = b
+	out, err := vault.FieldValues(section)
+	if err != nil {
+		return nil, fmt.Errorf("the Vault response: %w", err)
 	}
 	return out, nil
 }
@@ -205,27 +200,6 @@ func pick(resultType genv1alpha1.VaultDynamicSecretResultType, resp *vaultapi.Se
 		return nil, fmt.Errorf("decoding the Vault response: %w", err)
 	}
 	return out, nil
-}
-
-// valueBytes is how one field becomes a Secret value: strings as they are, numbers as
-// written, booleans true/false, null empty, objects and arrays as JSON.
-func valueBytes(v any) ([]byte, error) {
-	switch t := v.(type) {
-	case string:
-		return []byte(t), nil
-	case json.Number:
-		return []byte(t.String()), nil
-	case bool:
-		return []byte(strconv.FormatBool(t)), nil
-	case nil:
-		return []byte{}, nil
-	default:
-		b, err := json.Marshal(t)
-		if err != nil {
-			return nil, errors.New("not representable as JSON")
-		}
-		return b, nil
-	}
 }
 
 // state is the generator state: what a Generate call issued and Cleanup revokes. It holds
