@@ -16,6 +16,7 @@ type controllerOptions struct {
 	metricsCertName   string
 	metricsKeyName    string
 	liveAddr          string
+	pprofAddr         string
 	enableHTTP2       bool
 	controllerClass   string
 	concurrent        int
@@ -78,6 +79,7 @@ func (o *controllerOptions) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&o.metricsCertName, "metrics-cert-name", "tls.crt", "File name of the metrics serving certificate.")
 	fs.StringVar(&o.metricsKeyName, "metrics-key-name", "tls.key", "File name of the metrics serving key.")
 	fs.StringVar(&o.liveAddr, "live-addr", ":8082", "The address /healthz and /readyz bind to.")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "The address Go's /debug/pprof endpoints bind to, for profiling; empty (the default) serves none.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server (off by default to avoid HTTP/2 rapid-reset exposure).")
 	fs.StringVar(&o.controllerClass, "controller-class", "default", "Process only stores and generators whose spec.controller is empty or equal to this.")
 	fs.IntVar(&o.concurrent, "concurrent", 1, "Maximum concurrent reconciles of every controller.")

@@ -162,6 +162,7 @@ func managerOptions(opts *controllerOptions) ctrl.Options {
 		Scheme:                 esscheme.New(),
 		Metrics:                metrics,
 		HealthProbeBindAddress: opts.liveAddr,
+		PprofBindAddress:       opts.pprofAddr,
 		Cache:                  cacheOpts,
 		Client:                 client.Options{Cache: &client.CacheOptions{DisableFor: uncached}},
 		LeaderElection:         opts.leaderElection.enabled,
