@@ -212,7 +212,8 @@ func (c *controller) start() error {
 		return err
 	}
 	cmd := exec.Command(c.binary, "--metrics-addr", metrics, "--live-addr", live,
-		"--concurrent", "4", "--client-qps", "200", "--client-burst", "400", "--loglevel", "error")
+		"--concurrent", "4", "--client-qps", "200", "--client-burst", "400", "--loglevel", "error",
+		"--generator-gc-grace-period", "2s")
 	cmd.Env = append(os.Environ(),
 		"KUBECONFIG="+env.Kubeconfig,
 		"AWS_ENDPOINT_URL="+motoURL,
@@ -409,6 +410,14 @@ func smClient() *secretsmanager.Client {
 
 func vaultRequest(t *testing.T, method, path string, body any) {
 	t.Helper()
+	if code := vaultStatus(t, method, path, body); code >= 300 {
+		t.Fatalf("vault %s %s: HTTP %d", method, path, code)
+	}
+}
+
+// vaultStatus makes a request with the root token and returns the HTTP status.
+func vaultStatus(t *testing.T, method, path string, body any) int {
+	t.Helper()
 	var rd *bytes.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -421,10 +430,8 @@ func vaultRequest(t *testing.T, method, path string, body any) {
 	req.Header.Set("X-Vault-Token", "root")
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("vault %s %s: HTTP %d", method, path, resp.StatusCode)
-	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
 
 func fakeStore(ns, name string, data map[string]string) *esv1.SecretStore {

@@ -5,11 +5,13 @@ package e2e
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +19,7 @@ import (
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
+	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 )
 
 func passwordES(ns, name string, policy esv1.ExternalSecretRefreshPolicy) *esv1.ExternalSecret {
@@ -120,5 +123,61 @@ func TestSeed004ECRPullSecret(t *testing.T) {
 		if a.Username != "AWS" || a.Password == "" || a.Auth != base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Password)) {
 			t.Errorf("credentials for %s: user %q, auth consistent: %v", registry, a.Username, a.Auth == base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Password)))
 		}
+	}
+}
+
+// TestVaultDynamicSecretRevokesSupersededTokens: a VaultDynamicSecret issuing Vault tokens
+// records each token's accessor in a GeneratorState; after a force-sync the superseded token
+// is revoked once the grace period (2 s in this suite) has passed, and the current one lives.
+func TestVaultDynamicSecretRevokesSupersededTokens(t *testing.T) {
+	ns := env.Namespace(t)
+	create(t,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "vault-token", Namespace: ns}, StringData: map[string]string{"token": "root"}},
+		&genv1alpha1.VaultDynamicSecret{ObjectMeta: metav1.ObjectMeta{Name: "tokens", Namespace: ns}, Spec: genv1alpha1.VaultDynamicSecretSpec{
+			Path: "auth/token/create", Method: "POST", ResultType: genv1alpha1.VaultDynamicSecretResultAuth,
+			Parameters: &apiextensionsv1.JSON{Raw: []byte(`{"ttl":"1h","policies":["default"]}`)},
+			Provider: &esv1.VaultProvider{Server: vaultAddr, Auth: &esv1.VaultAuth{
+				TokenSecretRef: &esmeta.SecretKeySelector{Name: "vault-token", Key: "token"}}},
+		}},
+		&esv1.ExternalSecret{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: ns}, Spec: esv1.ExternalSecretSpec{
+			DataFrom: []esv1.ExternalSecretDataFromRemoteRef{{SourceRef: &esv1.StoreGeneratorSourceRef{GeneratorRef: &esv1.GeneratorRef{
+				APIVersion: genv1alpha1.GroupVersion.String(), Kind: genv1alpha1.VaultDynamicSecretKind, Name: "tokens"}}}},
+		}},
+	)
+	key := client.ObjectKey{Namespace: ns, Name: "app"}
+	waitReady(t, key, 20*time.Second)
+	first := string(waitSecret(t, key, nil, 5*time.Second).Data["accessor"])
+	if first == "" {
+		t.Fatal("no accessor in the Secret")
+	}
+	alive := func(accessor string) bool {
+		return vaultStatus(t, http.MethodPost, "auth/token/lookup-accessor", map[string]string{"accessor": accessor}) == http.StatusOK
+	}
+	states := func() []genv1alpha1.GeneratorState {
+		var list genv1alpha1.GeneratorStateList
+		must(t, env.Client.List(ctx(), &list, client.InNamespace(ns)))
+		return list.Items
+	}
+	if n := len(states()); n != 1 || !alive(first) {
+		t.Fatalf("%d GeneratorStates, token alive: %v", n, alive(first))
+	}
+
+	forceSync(t, key)
+	var second string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if second = string(waitSecret(t, key, nil, 5*time.Second).Data["accessor"]); second != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the token did not rotate on a force-sync")
+		}
+	}
+	for deadline := time.Now().Add(20 * time.Second); alive(first) || len(states()) != 1; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the grace period: superseded token alive %v, %d GeneratorStates", alive(first), len(states()))
+		}
+	}
+	if !alive(second) {
+		t.Fatal("the current token was revoked")
 	}
 }

@@ -123,7 +123,8 @@ func (bt *Batch) Commit(ctx context.Context) error {
 	for _, gs := range bt.created {
 		current[gs.Name] = true
 	}
-	deadline := metav1.NewTime(bt.books.now().Add(bt.books.GracePeriod))
+	// A deadline is stored with second precision: round up, so the grace is never shortened.
+	deadline := metav1.NewTime(ceilSecond(bt.books.now().Add(bt.books.GracePeriod)))
 	var errs []error
 	for i := range list.Items {
 		gs := &list.Items[i]
@@ -159,6 +160,13 @@ func (b *Books) schedule(ctx context.Context, gs *genv1alpha1.GeneratorState, at
 		return fmt.Errorf("scheduling generator state %s for garbage collection: %w", gs.Name, err)
 	}
 	return nil
+}
+
+func ceilSecond(t time.Time) time.Time {
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		return r.Add(time.Second)
+	}
+	return t
 }
 
 func (b *Books) now() time.Time {
