@@ -27,7 +27,10 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/template"
 	"github.com/seedb5e69c69/external-secrets/providers"
 	awsprovider "github.com/seedb5e69c69/external-secrets/providers/aws"
+	"github.com/seedb5e69c69/external-secrets/providers/azurekv"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
+	gcpprovider "github.com/seedb5e69c69/external-secrets/providers/gcp"
+	"github.com/seedb5e69c69/external-secrets/providers/infisical"
 	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
 	"github.com/seedb5e69c69/external-secrets/providers/vault"
 	"github.com/seedb5e69c69/external-secrets/providers/webhook"
@@ -41,6 +44,9 @@ func newRegistry(observer providers.CallObserver, vaultTokens int) (*providers.R
 	return providers.NewRegistry(
 		providers.Entry{Name: "aws", Provider: awsprovider.New(awsprovider.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(observer)), Maintenance: providers.NotMaintained},
+		providers.Entry{Name: "azurekv", Provider: azurekv.New(azurekv.WithCallObserver(observer)), Maintenance: providers.Maintained},
+		providers.Entry{Name: "gcpsm", Provider: gcpprovider.New(gcpprovider.WithCallObserver(observer)), Maintenance: providers.Maintained},
+		providers.Entry{Name: "infisical", Provider: infisical.New(infisical.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "vault", Provider: vault.New(vault.WithCallObserver(observer), vault.WithTokenCache(vaultTokens)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(kubernetes.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "webhook", Provider: webhook.New(webhook.WithCallObserver(observer)), Maintenance: providers.Maintained},

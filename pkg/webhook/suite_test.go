@@ -19,6 +19,7 @@ import (
 	"github.com/seedb5e69c69/external-secrets/providers"
 	awsprovider "github.com/seedb5e69c69/external-secrets/providers/aws"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
+	"github.com/seedb5e69c69/external-secrets/providers/infisical"
 	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
 	"github.com/seedb5e69c69/external-secrets/providers/vault"
 )
@@ -80,15 +81,15 @@ func waitServing(srv ctrlwebhook.Server) error {
 }
 
 // testRegistry serves the providers this repository implements, as the binary does (so their
-// own ValidateStore judges the seed stores), plus stand-ins for the providers the seed
-// manifests use that are not implemented yet, and a deprecated one for the maintenance warning.
+// own ValidateStore judges the seed stores), plus a deprecated stand-in for the maintenance
+// warning.
 func testRegistry() (*providers.Registry, error) {
 	return providers.NewRegistry(
 		providers.Entry{Name: "fake", Provider: fake.New(), Maintenance: providers.NotMaintained},
 		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(), Maintenance: providers.Maintained},
 		providers.Entry{Name: "aws", Provider: awsprovider.New(), Maintenance: providers.Maintained},
 		providers.Entry{Name: "vault", Provider: vault.New(), Maintenance: providers.Maintained},
-		providers.Entry{Name: "infisical", Provider: standIn{}, Maintenance: providers.Maintained},
+		providers.Entry{Name: "infisical", Provider: infisical.New(), Maintenance: providers.Maintained},
 		providers.Entry{Name: "doppler", Provider: standIn{}, Maintenance: providers.Deprecated},
 	)
 }

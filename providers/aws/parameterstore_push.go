@@ -125,7 +125,7 @@ func putInput(name string, cur *ssm.GetParameterOutput, property string, value [
 		typ = ssmtypes.ParameterTypeString
 	}
 	if property != "" {
-		doc, perr := setProperty(current, property, value)
+		doc, perr := secretdata.SetProperty(current, property, value)
 		if perr != nil {
 			return nil, false, fmt.Errorf("parameter %q: %w", name, perr)
 		}
@@ -218,7 +218,7 @@ func (c *ParameterStoreClient) deleteProperty(ctx context.Context, name, propert
 	if err != nil {
 		return false, classify(err, fmt.Sprintf("reading parameter %q", name))
 	}
-	out, found, empty, err := deleteProperty([]byte(aws.ToString(cur.Parameter.Value)), property)
+	out, found, empty, err := secretdata.DeleteProperty([]byte(aws.ToString(cur.Parameter.Value)), property)
 	if err != nil {
 		return false, fmt.Errorf("parameter %q: %w", name, err)
 	}

@@ -3,12 +3,12 @@ package aws
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	"github.com/seedb5e69c69/external-secrets/pkg/secretdata"
 )
 
 // PushSecret metadata is written, as upstream defines it, as
@@ -70,93 +70,7 @@ func pushValue(secret *corev1.Secret, key string) ([]byte, error) {
 	for k, v := range secret.Data {
 		m[k] = string(v)
 	}
-	return marshalJSON(m)
-}
-
-// marshalJSON encodes without HTML escaping, so that values keep their characters.
-func marshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// parseDocument parses a JSON object, keeping numbers as written. An empty document is an
-// empty object. The error never quotes the document.
-func parseDocument(doc []byte) (map[string]any, error) {
-	m := map[string]any{}
-	if len(bytes.TrimSpace(doc)) == 0 {
-		return m, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return nil, errors.New("the remote value is not a JSON object, so a property cannot be set in it")
-	}
-	return m, nil
-}
-
-// propertyPath resolves property in m the way reads do: a top-level key that contains dots
-// wins over the nested path.
-func propertyPath(m map[string]any, property string) []string {
-	if _, ok := m[property]; ok || !strings.Contains(property, ".") {
-		return []string{property}
-	}
-	return strings.Split(property, ".")
-}
-
-// setProperty stores value as a string at property in the JSON object doc, creating the
-// objects on the way.
-func setProperty(doc []byte, property string, value []byte) ([]byte, error) {
-	root, err := parseDocument(doc)
-	if err != nil {
-		return nil, err
-	}
-	path := propertyPath(root, property)
-	obj := root
-	for _, p := range path[:len(path)-1] {
-		next, ok := obj[p]
-		if !ok {
-			child := map[string]any{}
-			obj[p], obj = child, child
-			continue
-		}
-		child, ok := next.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("property %q: %q is not a JSON object", property, p)
-		}
-		obj = child
-	}
-	obj[path[len(path)-1]] = string(value)
-	return marshalJSON(root)
-}
-
-// deleteProperty removes property from the JSON object doc. found is false when it was not
-// there; empty is true when nothing is left.
-func deleteProperty(doc []byte, property string) (out []byte, found, empty bool, err error) {
-	root, err := parseDocument(doc)
-	if err != nil {
-		return nil, false, false, err
-	}
-	path := propertyPath(root, property)
-	obj := root
-	for _, p := range path[:len(path)-1] {
-		child, ok := obj[p].(map[string]any)
-		if !ok {
-			return doc, false, len(root) == 0, nil
-		}
-		obj = child
-	}
-	leaf := path[len(path)-1]
-	if _, ok := obj[leaf]; !ok {
-		return doc, false, len(root) == 0, nil
-	}
-	delete(obj, leaf)
-	out, err = marshalJSON(root)
-	return out, true, len(root) == 0, err
+	return secretdata.MarshalJSON(m)
 }
 
 // metadataTags returns the managed-by tag plus the tags a PushSecret asks for. A tag

@@ -98,7 +98,7 @@ func isManaged(tags map[string]string) bool { return tags[TagManagedBy] == TagMa
 
 func (c *SecretsManagerClient) createSecret(ctx context.Context, name, property string, value []byte, spec smPushSpec, tags map[string]string) error {
 	if property != "" {
-		doc, err := setProperty(nil, property, value)
+		doc, err := secretdata.SetProperty(nil, property, value)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (c *SecretsManagerClient) updateValue(ctx context.Context, name, property s
 		current, wasString = payload(cur.SecretString, cur.SecretBinary), cur.SecretString != nil
 	}
 	if property != "" {
-		if value, err = setProperty(current, property, value); err != nil {
+		if value, err = secretdata.SetProperty(current, property, value); err != nil {
 			return fmt.Errorf("secret %q: %w", name, err)
 		}
 	}
@@ -254,7 +254,7 @@ func (c *SecretsManagerClient) deleteProperty(ctx context.Context, name, propert
 	if err != nil {
 		return false, classify(err, fmt.Sprintf("reading secret %q", name))
 	}
-	out, found, empty, err := deleteProperty(payload(cur.SecretString, cur.SecretBinary), property)
+	out, found, empty, err := secretdata.DeleteProperty(payload(cur.SecretString, cur.SecretBinary), property)
 	if err != nil {
 		return false, fmt.Errorf("secret %q: %w", name, err)
 	}

@@ -2,10 +2,10 @@
 // the cloud-platform scope, presented as a registry login (username oauth2accesstoken) for
 // Google Container Registry and Artifact Registry pull Secrets.
 //
-// Credentials are tried in the order of the GCP provider's auth block: a service-account key
-// from a Secret, GKE Workload Identity of a Kubernetes ServiceAccount, Workload Identity
-// Federation with a Kubernetes ServiceAccount token, then the controller's Application
-// Default Credentials.
+// Credentials come from the GCP provider's auth block and are obtained exactly as the
+// provider does, through package gcpauth: a service-account key from a Secret, GKE Workload
+// Identity of a Kubernetes ServiceAccount, Workload Identity Federation with a Kubernetes
+// ServiceAccount token, then the controller's Application Default Credentials.
 package gcr
 
 import (
@@ -17,33 +17,32 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/google"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	esv1 "github.com/seedb5e69c69/external-secrets/apis/externalsecrets/v1"
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
-	"github.com/seedb5e69c69/external-secrets/pkg/credentials"
 	"github.com/seedb5e69c69/external-secrets/pkg/generators"
 	"github.com/seedb5e69c69/external-secrets/providers"
+	"github.com/seedb5e69c69/external-secrets/providers/gcp/gcpauth"
 )
 
 // MetricsLabel is the provider label of the provider API call metric for every Google call
 // this generator makes, in the style of GCP/SecretManager.
 const MetricsLabel = "GCP/GCR"
 
-// Call names of the provider API call metric, after the Google API methods.
+// Call names of the provider API call metric, after the Google API methods; the same as
+// the GCP provider's, since both authenticate through gcpauth.
 const (
-	// CallToken is an OAuth2 token request: the JWT-bearer grant of a service-account key,
-	// or Application Default Credentials.
-	CallToken = "Token"
-	// CallExchangeToken is a token exchange at Google STS.
-	CallExchangeToken = "ExchangeToken"
-	// CallGenerateAccessToken is IAM Credentials generateAccessToken (impersonation).
-	CallGenerateAccessToken = "GenerateAccessToken"
+	CallToken               = gcpauth.CallToken
+	CallExchangeToken       = gcpauth.CallExchangeToken
+	CallGenerateAccessToken = gcpauth.CallGenerateAccessToken
 )
+
+// AnnotationServiceAccount on a Kubernetes ServiceAccount names the Google service account
+// it acts as under GKE Workload Identity (see gcpauth).
+const AnnotationServiceAccount = gcpauth.AnnotationServiceAccount
 
 // Output keys, and the fixed user name registries expect with an access token.
 const (
@@ -55,13 +54,9 @@ const (
 
 // Google endpoints; the options replace them for tests against local servers.
 const (
-	DefaultSTSEndpoint            = "https://sts.googleapis.com/v1/token"
-	DefaultIAMCredentialsEndpoint = "https://iamcredentials.googleapis.com/v1"
+	DefaultSTSEndpoint            = gcpauth.DefaultSTSEndpoint
+	DefaultIAMCredentialsEndpoint = gcpauth.DefaultIAMCredentialsEndpoint
 )
-
-// cloudPlatformScope is the scope of every token: registries accept nothing narrower that
-// works for both GCR and Artifact Registry.
-const cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
 
 // defaultTimeout bounds one Google call when the caller's context has no deadline.
 const defaultTimeout = 30 * time.Second
@@ -121,12 +116,9 @@ func (g *Generator) Generate(ctx context.Context, obj *apiextensionsv1.JSON, kub
 	if err != nil {
 		return nil, nil, err
 	}
-	tok, err := g.token(ctx, gen.Spec.Auth, store(gen.Name, namespace), kube, namespace)
+	tok, err := g.source().Token(ctx, gen.Spec.Auth, store(gen.Name, namespace), kube, namespace)
 	if err != nil {
 		return nil, nil, err
-	}
-	if tok.AccessToken == "" {
-		return nil, nil, errors.New("google returned an empty access token")
 	}
 	var expiry int64
 	if !tok.Expiry.IsZero() {
@@ -144,18 +136,10 @@ func (*Generator) Cleanup(context.Context, *apiextensionsv1.JSON, *apiextensions
 	return nil
 }
 
-// token picks the credentials in the GCP provider's order.
-func (g *Generator) token(ctx context.Context, auth esv1.GCPSMAuth, st esv1.GenericStore, kube client.Client, namespace string) (*oauth2.Token, error) {
-	switch {
-	case auth.SecretRef != nil:
-		return g.keyToken(ctx, st, kube, namespace, auth.SecretRef)
-	case auth.WorkloadIdentity != nil:
-		return g.workloadIdentityToken(ctx, st, kube, namespace, auth.WorkloadIdentity)
-	case auth.WorkloadIdentityFederation != nil:
-		return g.federationToken(ctx, st, kube, namespace, auth.WorkloadIdentityFederation)
-	default:
-		return g.defaultToken(ctx)
-	}
+// source authenticates with the generator's HTTP client and endpoints, counting calls
+// under MetricsLabel.
+func (g *Generator) source() gcpauth.Source {
+	return gcpauth.Source{HTTPClient: g.http, STSEndpoint: g.sts, IAMCredentialsEndpoint: g.iam, Observe: g.observe}
 }
 
 func decode(obj *apiextensionsv1.JSON) (*genv1alpha1.GCRAccessToken, error) {
@@ -177,50 +161,6 @@ func store(name, namespace string) *esv1.SecretStore {
 		TypeMeta:   metav1.TypeMeta{Kind: esv1.SecretStoreKind, APIVersion: esv1.GroupVersion.String()},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 	}
-}
-
-// keyToken signs a JWT with the service-account key of the Secret and exchanges it at the
-// key's token_uri (the JWT-bearer grant).
-func (g *Generator) keyToken(ctx context.Context, st esv1.GenericStore, kube client.Client, namespace string, ref *esv1.GCPSMAuthSecretRef) (*oauth2.Token, error) {
-	key, err := credentials.SecretKey(ctx, kube, st, namespace, ref.SecretAccessKey)
-	if err != nil {
-		return nil, fmt.Errorf("auth.secretRef.secretAccessKeySecretRef: %w", err)
-	}
-	// Checked here so that a decoding error of the JSON package, which may quote a
-	// character of the key, never reaches a condition.
-	if !json.Valid(key) {
-		return nil, errors.New("auth.secretRef.secretAccessKeySecretRef: the Secret key is not a JSON service account key")
-	}
-	cfg, err := google.JWTConfigFromJSON(key, cloudPlatformScope)
-	if err != nil {
-		return nil, fmt.Errorf("auth.secretRef.secretAccessKeySecretRef: %w", err)
-	}
-	tok, err := cfg.TokenSource(g.oauth2Context(ctx)).Token()
-	g.observe(CallToken, err)
-	if err != nil {
-		return nil, fmt.Errorf("exchanging the service account key of %s for a token: %w", cfg.Email, err)
-	}
-	return tok, nil
-}
-
-// defaultToken uses the controller's own Application Default Credentials
-// (GOOGLE_APPLICATION_CREDENTIALS, the GKE metadata server).
-func (g *Generator) defaultToken(ctx context.Context) (*oauth2.Token, error) {
-	ts, err := google.DefaultTokenSource(g.oauth2Context(ctx), cloudPlatformScope)
-	if err != nil {
-		return nil, fmt.Errorf("no auth configured and no Application Default Credentials: %w", err)
-	}
-	tok, err := ts.Token()
-	g.observe(CallToken, err)
-	if err != nil {
-		return nil, fmt.Errorf("getting a token from Application Default Credentials: %w", err)
-	}
-	return tok, nil
-}
-
-// oauth2Context makes the oauth2 package use the generator's HTTP client.
-func (g *Generator) oauth2Context(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, g.http)
 }
 
 func (g *Generator) observe(call string, err error) {

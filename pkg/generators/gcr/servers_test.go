@@ -30,6 +30,15 @@ import (
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 )
 
+// Wire values of Google's token endpoints, written out so that the tests check what is sent
+// independently of the code that sends it.
+const (
+	cloudPlatformScope     = "https://www.googleapis.com/auth/cloud-platform"
+	grantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	tokenTypeJWT           = "urn:ietf:params:oauth:token-type:jwt"
+	tokenTypeAccessToken   = "urn:ietf:params:oauth:token-type:access_token"
+)
+
 const (
 	testNamespace = "team-a"
 	testEmail     = "puller@proj.iam.gserviceaccount.com"

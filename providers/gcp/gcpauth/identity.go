@@ -1,4 +1,4 @@
-package gcr
+package gcpauth
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ const maxErrorBody = 4 << 10
 // Kubernetes ServiceAccount: a token for the ServiceAccount with the cluster's identity pool
 // as audience is exchanged at STS for a federated token, which then impersonates the Google
 // service account of the ServiceAccount's annotation (when it has one).
-func (g *Generator) workloadIdentityToken(ctx context.Context, st esv1.GenericStore, kube client.Client, namespace string, wi *esv1.GCPWorkloadIdentity) (*oauth2.Token, error) {
+func (s Source) workloadIdentityToken(ctx context.Context, st esv1.GenericStore, kube client.Client, namespace string, wi *esv1.GCPWorkloadIdentity) (*oauth2.Token, error) {
 	sel := wi.ServiceAccountRef
 	ns, err := credentials.Namespace(st, namespace, sel.Namespace)
 	if err != nil {
@@ -52,7 +52,7 @@ func (g *Generator) workloadIdentityToken(ctx context.Context, st esv1.GenericSt
 	if err := kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: sel.Name}, sa); err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentity: reading ServiceAccount %s/%s: %w", ns, sel.Name, err)
 	}
-	pool, provider, err := g.cluster(ctx, wi)
+	pool, provider, err := s.cluster(ctx, wi)
 	if err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentity: %w", err)
 	}
@@ -60,7 +60,7 @@ func (g *Generator) workloadIdentityToken(ctx context.Context, st esv1.GenericSt
 	if err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentity: %w", err)
 	}
-	federated, err := g.exchange(ctx, subject, "identitynamespace:"+pool+":"+provider)
+	federated, err := s.exchange(ctx, subject, "identitynamespace:"+pool+":"+provider)
 	if err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentity: %w", err)
 	}
@@ -68,7 +68,7 @@ func (g *Generator) workloadIdentityToken(ctx context.Context, st esv1.GenericSt
 	if gsa == "" {
 		return federated, nil
 	}
-	tok, err := g.impersonate(ctx, federated, gsa)
+	tok, err := s.impersonate(ctx, federated, gsa)
 	if err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentity: %w", err)
 	}
@@ -78,10 +78,10 @@ func (g *Generator) workloadIdentityToken(ctx context.Context, st esv1.GenericSt
 // cluster returns the identity pool and identity provider of the GKE cluster: from the spec,
 // or, for what it leaves out, from the metadata server of the node the controller runs on
 // (GCE_METADATA_HOST overrides its address, as for every Google client).
-func (g *Generator) cluster(ctx context.Context, wi *esv1.GCPWorkloadIdentity) (pool, provider string, err error) {
+func (s Source) cluster(ctx context.Context, wi *esv1.GCPWorkloadIdentity) (pool, provider string, err error) {
 	project, location, name := wi.ClusterProjectID, wi.ClusterLocation, wi.ClusterName
 	if project == "" || location == "" || name == "" {
-		md := metadata.NewClient(g.http)
+		md := metadata.NewClient(s.httpClient())
 		for _, f := range []struct {
 			value *string
 			path  string
@@ -109,7 +109,7 @@ func (g *Generator) cluster(ctx context.Context, wi *esv1.GCPWorkloadIdentity) (
 // by audience, which then impersonates gcpServiceAccountEmail (when set). The other subject
 // token sources (a credential configuration, AWS credentials) are not run by this
 // controller.
-func (g *Generator) federationToken(ctx context.Context, st esv1.GenericStore, kube client.Client, namespace string, wif *esv1.GCPWorkloadIdentityFederation) (*oauth2.Token, error) {
+func (s Source) federationToken(ctx context.Context, st esv1.GenericStore, kube client.Client, namespace string, wif *esv1.GCPWorkloadIdentityFederation) (*oauth2.Token, error) {
 	switch {
 	case wif.CredConfig != nil:
 		return nil, notSupportedError{field: "credConfig"}
@@ -124,14 +124,14 @@ func (g *Generator) federationToken(ctx context.Context, st esv1.GenericStore, k
 	if err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentityFederation: %w", err)
 	}
-	federated, err := g.exchange(ctx, subject, wif.Audience)
+	federated, err := s.exchange(ctx, subject, wif.Audience)
 	if err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentityFederation: %w", err)
 	}
 	if wif.GCPServiceAccountEmail == "" {
 		return federated, nil
 	}
-	tok, err := g.impersonate(ctx, federated, wif.GCPServiceAccountEmail)
+	tok, err := s.impersonate(ctx, federated, wif.GCPServiceAccountEmail)
 	if err != nil {
 		return nil, fmt.Errorf("auth.workloadIdentityFederation: %w", err)
 	}
@@ -151,16 +151,16 @@ func (notSupportedError) Is(target error) bool { return target == providers.ErrN
 
 // exchange trades subject (a Kubernetes ServiceAccount token) for a federated access token
 // at Google STS.
-func (g *Generator) exchange(ctx context.Context, subject, audience string) (*oauth2.Token, error) {
+func (s Source) exchange(ctx context.Context, subject, audience string) (*oauth2.Token, error) {
 	form := url.Values{
 		"grant_type":           {grantTypeTokenExchange},
 		"audience":             {audience},
-		"scope":                {cloudPlatformScope},
+		"scope":                {CloudPlatformScope},
 		"requested_token_type": {tokenTypeAccessToken},
 		"subject_token":        {subject},
 		"subject_token_type":   {tokenTypeJWT},
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.sts, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.sts(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("STS token exchange: %w", err)
 	}
@@ -170,8 +170,8 @@ func (g *Generator) exchange(ctx context.Context, subject, audience string) (*oa
 		ExpiresIn   int64  `json:"expires_in"`
 	}
 	start := time.Now()
-	err = g.call(req, &out)
-	g.observe(CallExchangeToken, err)
+	err = s.call(req, &out)
+	s.observe(CallExchangeToken, err)
 	if err != nil {
 		return nil, fmt.Errorf("STS token exchange for audience %q: %w", audience, err)
 	}
@@ -184,12 +184,12 @@ func (g *Generator) exchange(ctx context.Context, subject, audience string) (*oa
 
 // impersonate asks IAM Credentials for an access token of the Google service account gsa,
 // authenticated with the federated token.
-func (g *Generator) impersonate(ctx context.Context, federated *oauth2.Token, gsa string) (*oauth2.Token, error) {
-	body, err := json.Marshal(map[string][]string{"scope": {cloudPlatformScope}})
+func (s Source) impersonate(ctx context.Context, federated *oauth2.Token, gsa string) (*oauth2.Token, error) {
+	body, err := json.Marshal(map[string][]string{"scope": {CloudPlatformScope}})
 	if err != nil {
 		return nil, err
 	}
-	endpoint := strings.TrimSuffix(g.iam, "/") + "/projects/-/serviceAccounts/" + url.PathEscape(gsa) + ":generateAccessToken"
+	endpoint := strings.TrimSuffix(s.iam(), "/") + "/projects/-/serviceAccounts/" + url.PathEscape(gsa) + ":generateAccessToken"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("generateAccessToken for %s: %w", gsa, err)
@@ -200,8 +200,8 @@ func (g *Generator) impersonate(ctx context.Context, federated *oauth2.Token, gs
 		AccessToken string    `json:"accessToken"`
 		ExpireTime  time.Time `json:"expireTime"`
 	}
-	err = g.call(req, &out)
-	g.observe(CallGenerateAccessToken, err)
+	err = s.call(req, &out)
+	s.observe(CallGenerateAccessToken, err)
 	if err != nil {
 		return nil, fmt.Errorf("generateAccessToken for %s: %w", gsa, err)
 	}
@@ -211,8 +211,8 @@ func (g *Generator) impersonate(ctx context.Context, federated *oauth2.Token, gs
 // call sends req and decodes a JSON answer into out. A refusal becomes an error with
 // Google's own explanation (never a token: Google does not echo them); 401 and 403 wrap
 // providers.ErrUnauthorized.
-func (g *Generator) call(req *http.Request, out any) error {
-	resp, err := g.http.Do(req)
+func (s Source) call(req *http.Request, out any) error {
+	resp, err := s.httpClient().Do(req)
 	if err != nil {
 		return err
 	}
@@ -252,4 +252,18 @@ func statusError(resp *http.Response) error {
 		return fmt.Errorf("%w: %w", providers.ErrUnauthorized, err)
 	}
 	return err
+}
+
+func (s Source) sts() string {
+	if s.STSEndpoint != "" {
+		return s.STSEndpoint
+	}
+	return DefaultSTSEndpoint
+}
+
+func (s Source) iam() string {
+	if s.IAMCredentialsEndpoint != "" {
+		return s.IAMCredentialsEndpoint
+	}
+	return DefaultIAMCredentialsEndpoint
 }
