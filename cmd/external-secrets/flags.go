@@ -39,6 +39,11 @@ type controllerOptions struct {
 	generatorGCGrace  time.Duration
 	vaultTokenCache   bool
 	vaultTokenCacheSz int
+	// dopplerETagCacheSz bounds the Doppler ETag cache.
+	dopplerETagCacheSz int
+	// dopplerOIDCCache and dopplerOIDCCacheSz are accepted for compatibility; see the flag.
+	dopplerOIDCCache   bool
+	dopplerOIDCCacheSz int
 	// readCoalesceWindow is how long an identical remote read is reused (§17.6).
 	readCoalesceWindow time.Duration
 }
@@ -120,6 +125,9 @@ func (o *controllerOptions) bind(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.readCoalesceWindow, "provider-read-coalesce-window", 5*time.Second, "Reuse the result of an identical read from the same store with the same credentials for this long; 0 only merges reads in flight at the same time.")
 	fs.BoolVar(&o.vaultTokenCache, "experimental-enable-vault-token-cache", false, "Deprecated: use --enable-vault-token-cache.")
 	fs.IntVar(&o.vaultTokenCacheSz, "experimental-vault-token-cache-size", 262144, "Deprecated: use --vault-token-cache-size.")
+	fs.IntVar(&o.dopplerETagCacheSz, "doppler-etag-cache-size", 16384, "Maximum number of Doppler downloads kept for conditional (ETag) requests; 0 disables the cache.")
+	fs.BoolVar(&o.dopplerOIDCCache, "experimental-enable-doppler-oidc-cache", false, "Accepted for compatibility; has no effect: Doppler OIDC tokens are exchanged per reconcile.")
+	fs.IntVar(&o.dopplerOIDCCacheSz, "experimental-doppler-oidc-cache-size", 262144, "Accepted for compatibility; has no effect.")
 	_ = fs.MarkDeprecated("experimental-enable-vault-token-cache", "use --enable-vault-token-cache")
 	_ = fs.MarkDeprecated("experimental-vault-token-cache-size", "use --vault-token-cache-size")
 }

@@ -124,7 +124,7 @@ func runWebhook(ctx context.Context, o *webhookOptions) error {
 		return err
 	}
 	// The webhook only asks providers to validate configurations: no calls to observe.
-	reg, err := newRegistry(nil, 0)
+	reg, err := newRegistry(nil, providerCaches{})
 	if err != nil {
 		return err
 	}

@@ -28,29 +28,42 @@ import (
 	"github.com/seedb5e69c69/external-secrets/providers"
 	awsprovider "github.com/seedb5e69c69/external-secrets/providers/aws"
 	"github.com/seedb5e69c69/external-secrets/providers/azurekv"
+	"github.com/seedb5e69c69/external-secrets/providers/doppler"
 	"github.com/seedb5e69c69/external-secrets/providers/fake"
 	gcpprovider "github.com/seedb5e69c69/external-secrets/providers/gcp"
 	"github.com/seedb5e69c69/external-secrets/providers/infisical"
 	"github.com/seedb5e69c69/external-secrets/providers/kubernetes"
+	"github.com/seedb5e69c69/external-secrets/providers/onepassword"
 	"github.com/seedb5e69c69/external-secrets/providers/vault"
 	"github.com/seedb5e69c69/external-secrets/providers/webhook"
 )
 
 // newRegistry is the one explicit list of the providers this binary ships. The JSON name of
 // each entry is the field of spec.provider that selects it.
-// observer receives every provider API call (for the metrics); nil is allowed. vaultTokens is
-// the size of the Vault login token cache (0: log in and revoke on every sync).
-func newRegistry(observer providers.CallObserver, vaultTokens int) (*providers.Registry, error) {
+// observer receives every provider API call (for the metrics); nil is allowed. caches sizes
+// the providers' caches; the zero value disables them.
+func newRegistry(observer providers.CallObserver, caches providerCaches) (*providers.Registry, error) {
 	return providers.NewRegistry(
 		providers.Entry{Name: "aws", Provider: awsprovider.New(awsprovider.WithCallObserver(observer)), Maintenance: providers.Maintained},
+		providers.Entry{Name: "doppler", Provider: doppler.New(doppler.WithCallObserver(observer), doppler.WithETagCacheSize(caches.dopplerETags)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "fake", Provider: fake.New(fake.WithCallObserver(observer)), Maintenance: providers.NotMaintained},
 		providers.Entry{Name: "azurekv", Provider: azurekv.New(azurekv.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "gcpsm", Provider: gcpprovider.New(gcpprovider.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "infisical", Provider: infisical.New(infisical.WithCallObserver(observer)), Maintenance: providers.Maintained},
-		providers.Entry{Name: "vault", Provider: vault.New(vault.WithCallObserver(observer), vault.WithTokenCache(vaultTokens)), Maintenance: providers.Maintained},
+		providers.Entry{Name: "onepassword", Provider: onepassword.New(onepassword.WithCallObserver(observer)), Maintenance: providers.Maintained},
+		providers.Entry{Name: "vault", Provider: vault.New(vault.WithCallObserver(observer), vault.WithTokenCache(caches.vaultTokens)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "kubernetes", Provider: kubernetes.New(kubernetes.WithCallObserver(observer)), Maintenance: providers.Maintained},
 		providers.Entry{Name: "webhook", Provider: webhook.New(webhook.WithCallObserver(observer)), Maintenance: providers.Maintained},
 	)
+}
+
+// providerCaches sizes the caches providers keep across reconciles.
+type providerCaches struct {
+	// vaultTokens is the size of the Vault login token cache (0: log in and revoke on every
+	// sync).
+	vaultTokens int
+	// dopplerETags is the number of Doppler downloads kept for conditional requests (0: none).
+	dopplerETags int
 }
 
 // newGenerators is the one explicit list of the generator kinds this binary runs.
@@ -88,11 +101,11 @@ func newShared(opts *controllerOptions) (*shared, error) {
 	if err != nil {
 		return nil, err
 	}
-	vaultTokens := 0
+	caches := providerCaches{dopplerETags: opts.dopplerETagCacheSz}
 	if opts.vaultTokenCache {
-		vaultTokens = opts.vaultTokenCacheSz
+		caches.vaultTokens = opts.vaultTokenCacheSz
 	}
-	reg, err := newRegistry(rec, vaultTokens)
+	reg, err := newRegistry(rec, caches)
 	if err != nil {
 		return nil, err
 	}
