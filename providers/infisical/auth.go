@@ -230,7 +230,7 @@ func isCluster(store esv1.GenericStore) bool {
 
 // login runs l with the client's SDK; a refused login is providers.ErrUnauthorized.
 func (c *Client) login(ctx context.Context, l login) error {
-	err := run(ctx, func() error { return l.do(c.sdk.Auth()) })
+	err := providers.RunWithContext(ctx, func() error { return l.do(c.sdk.Auth()) })
 	if l.call != "" {
 		c.observe(l.call, err)
 	}

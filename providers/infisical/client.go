@@ -198,7 +198,7 @@ func (c *Client) retrieve(ctx context.Context, folder, name string, version int)
 		return r.secret, r.err
 	}
 	var secret infisicalsdk.Secret
-	err := run(ctx, func() (err error) {
+	err := providers.RunWithContext(ctx, func() (err error) {
 		secret, err = c.sdk.Secrets().Retrieve(infisicalsdk.RetrieveSecretOptions{
 			ProjectSlug:            c.scope.project,
 			Environment:            c.scope.environment,
@@ -296,7 +296,7 @@ func (c *Client) list(ctx context.Context) ([]infisicalsdk.Secret, error) {
 		return listed, nil
 	}
 	var res infisicalsdk.ListSecretsResult
-	err := run(ctx, func() (err error) {
+	err := providers.RunWithContext(ctx, func() (err error) {
 		res, err = c.sdk.Secrets().ListSecrets(infisicalsdk.ListSecretsOptions{
 			ProjectSlug:            c.scope.project,
 			Environment:            c.scope.environment,
@@ -331,7 +331,7 @@ func (c *Client) Validate(ctx context.Context) (esv1.ValidationResult, error) {
 	if c.referent != nil {
 		return esv1.ValidationResultUnknown, nil
 	}
-	err := run(ctx, func() error {
+	err := providers.RunWithContext(ctx, func() error {
 		_, err := c.sdk.Secrets().ListSecrets(infisicalsdk.ListSecretsOptions{
 			ProjectSlug:            c.scope.project,
 			Environment:            c.scope.environment,
@@ -357,7 +357,7 @@ func (c *Client) Close(ctx context.Context) error {
 	c.revoke = false
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
 	defer cancel()
-	err := run(ctx, func() error { return c.sdk.Auth().RevokeAccessToken() })
+	err := providers.RunWithContext(ctx, func() error { return c.sdk.Auth().RevokeAccessToken() })
 	c.observe(callRevoke, err)
 	if err != nil {
 		return fmt.Errorf("revoking the Infisical access token: %w", classify(err, nil))

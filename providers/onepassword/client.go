@@ -84,7 +84,7 @@ func (c *Client) usable() error {
 
 // call runs fn, one SDK method, honouring ctx, and reports it to the observer.
 func (c *Client) call(ctx context.Context, name string, fn func() error) error {
-	err := run(ctx, fn)
+	err := providers.RunWithContext(ctx, fn)
 	if c.observer != nil {
 		c.observer.ObserveAPICall(MetricsProvider, name, err)
 	}
