@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers"
 	"github.com/seedb5e69c69/external-secrets/providers/aws/awstest"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 // motoURL is the endpoint of the moto server TestMain started; empty when moto_server is
@@ -77,33 +77,6 @@ var counter atomic.Int64
 
 func unique(prefix string) string {
 	return fmt.Sprintf("%s%d-%d", prefix, time.Now().UnixNano()%1e6, counter.Add(1))
-}
-
-// calls counts provider API calls by "label/call".
-type calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *calls) ObserveAPICall(provider, call string, _ error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[provider+"/"+call]++
-}
-
-func (c *calls) get(label, call string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[label+"/"+call]
-}
-
-func (c *calls) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n = nil
 }
 
 // env is one test's view of moto: admin SDK clients to arrange data, a kube client with
@@ -192,3 +165,8 @@ func (e *env) psClient(prefix string) *ParameterStoreClient {
 }
 
 func ctx() context.Context { return context.Background() }
+
+// calls counts the provider's API calls.
+type calls struct{ providertest.CallRecorder }
+
+func (c *calls) get(label, call string) int { return c.Count(label, call, "") }

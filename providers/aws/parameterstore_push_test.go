@@ -31,7 +31,7 @@ func TestParameterStoreClient_PushSecret(t *testing.T) {
 	}
 
 	// Unchanged values are not written again.
-	e.calls.reset()
+	e.calls.Reset()
 	if err := c.PushSecret(ctx(), source(), push("password", "/db", "")); err != nil {
 		t.Fatal(err)
 	}

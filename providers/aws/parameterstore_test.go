@@ -115,7 +115,7 @@ func TestParameterStoreClient_Prefetch(t *testing.T) {
 		esv1.ExternalSecretDataRemoteRef{Key: "/missing"},
 	)
 	c := e.psClient(p)
-	e.calls.reset()
+	e.calls.Reset()
 	if err := c.Prefetch(ctx(), refs); err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestProvider_retrySettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			attempts.Store(0)
-			e.calls.reset()
+			e.calls.Reset()
 			st := store(esv1.AWSServiceSecretsManager)
 			st.Spec.RetrySettings = tt.settings
 			if _, err := e.client(st).GetSecret(ctx(), esv1.ExternalSecretDataRemoteRef{Key: "x"}); err == nil {

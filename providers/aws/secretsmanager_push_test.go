@@ -44,7 +44,7 @@ func TestSecretsManagerClient_PushSecret(t *testing.T) {
 	}
 
 	// Pushing the same value again writes nothing.
-	e.calls.reset()
+	e.calls.Reset()
 	if err := c.PushSecret(ctx(), source(), push("password", "db", "")); err != nil {
 		t.Fatal(err)
 	}

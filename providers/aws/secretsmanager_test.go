@@ -199,7 +199,7 @@ func TestSecretsManagerClient_Prefetch(t *testing.T) {
 		esv1.ExternalSecretDataRemoteRef{Key: "s00"}, // the same secret again, whole
 	)
 	c := e.smClient(p)
-	e.calls.reset()
+	e.calls.Reset()
 
 	if err := c.Prefetch(ctx(), refs); err != nil {
 		t.Fatal(err)
@@ -238,7 +238,7 @@ func TestSecretsManagerClient_PrefetchSplitsIntoBatchesOf20(t *testing.T) {
 		esv1.ExternalSecretDataRemoteRef{Key: "s02", MetadataPolicy: esv1.ExternalSecretMetadataPolicyFetch}, // tags too
 	)
 	c := e.smClient(p)
-	e.calls.reset()
+	e.calls.Reset()
 	if err := c.Prefetch(ctx(), refs); err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestSecretsManagerClient_GetAllSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e.calls.reset()
+			e.calls.Reset()
 			got, err := c.GetAllSecrets(ctx(), tt.find)
 			if err != nil {
 				t.Fatal(err)

@@ -247,7 +247,7 @@ func TestAuth_forbidden(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 	if e.calls.get(CallGetSecret) != 1 {
-		t.Errorf("a failed call is counted too: %v", e.calls.n)
+		t.Errorf("a failed call is counted too: %v", e.calls)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"math/big"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers/azurekv/kvtest"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 const (
@@ -42,27 +42,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(m.Run())
-}
-
-// calls counts provider API calls by "label/call".
-type calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *calls) ObserveAPICall(provider, call string, _ error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[provider+"/"+call]++
-}
-
-func (c *calls) get(call string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[MetricsLabel+"/"+call]
 }
 
 // env is one test's vault and tenant, a kube client holding the service principal's
@@ -201,3 +180,8 @@ func testCertificate(t *testing.T, cn string) (der, pemBundle []byte) {
 	pemBundle = append(pemBundle, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
 	return der, pemBundle
 }
+
+// calls counts the provider's API calls.
+type calls struct{ providertest.CallRecorder }
+
+func (c *calls) get(call string) int { return c.Count(MetricsLabel, call, "") }

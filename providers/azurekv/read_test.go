@@ -132,7 +132,7 @@ func TestClient_GetSecret_keysAndCertificates(t *testing.T) {
 		mustFail(t, err, providers.ErrNotSupported)
 	}
 	if e.calls.get(CallGetKey) != 1 || e.calls.get(CallGetCertificate) != 2 {
-		t.Errorf("calls = %v", e.calls.n)
+		t.Errorf("calls = %v", e.calls)
 	}
 }
 

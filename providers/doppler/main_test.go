@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers/doppler/dopplertest"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 // Test fixture: the emulator's tokens and content.
@@ -58,34 +58,6 @@ func newEmulator(t *testing.T) *dopplertest.Server {
 	s.Put(project, config, "APP_NAME", "shop")
 	s.Put(project, "prd", "PRD_ONLY", "prd-value")
 	return s
-}
-
-// recorder is a CallObserver that remembers every call.
-type recorder struct {
-	mu    sync.Mutex
-	calls []string // "provider/call/status"
-}
-
-func (r *recorder) ObserveAPICall(provider, call string, err error) {
-	status := "success"
-	if err != nil {
-		status = "error"
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, provider+"/"+call+"/"+status)
-}
-
-func (r *recorder) count(call, status string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, c := range r.calls {
-		if c == MetricsProvider+"/"+call+"/"+status {
-			n++
-		}
-	}
-	return n
 }
 
 func newKube(objs ...client.Object) client.Client {
@@ -177,3 +149,8 @@ func wantErr(t *testing.T, err error, want error) {
 		t.Fatalf("error %q does not wrap %v", err, want)
 	}
 }
+
+// recorder counts the provider's API calls.
+type recorder struct{ providertest.CallRecorder }
+
+func (r *recorder) count(call, status string) int { return r.Count(MetricsProvider, call, status) }

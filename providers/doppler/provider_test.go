@@ -65,7 +65,7 @@ func TestProvider_tokenAuth(t *testing.T) {
 		}
 	})
 	if rec.count(callDownload, "error") == 0 || rec.count(callDownload, "success") == 0 {
-		t.Errorf("calls = %v", rec.calls)
+		t.Errorf("calls = %v", rec)
 	}
 	for _, r := range srv.Requests() {
 		if r.Query["project"] == "" && r.Query["config"] != "" {
@@ -162,7 +162,7 @@ func TestProvider_oidcAuth(t *testing.T) {
 			t.Errorf("audiences = %v, want %v", audiences, want)
 		}
 		if rec.count(callLogin, "success") != 1 {
-			t.Errorf("calls = %v", rec.calls)
+			t.Errorf("calls = %v", rec)
 		}
 	})
 	t.Run("a ClusterSecretStore binds its own name", func(t *testing.T) {
@@ -180,7 +180,7 @@ func TestProvider_oidcAuth(t *testing.T) {
 		wantErr(t, err, providers.ErrUnauthorized)
 		assertNoLeak(t, err, "fake-token")
 		if rec.count(callLogin, "error") != 1 {
-			t.Errorf("calls = %v", rec.calls)
+			t.Errorf("calls = %v", rec)
 		}
 	})
 	t.Run("a ClusterSecretStore without namespace is Unknown", func(t *testing.T) {
@@ -336,6 +336,6 @@ func TestClient_push(t *testing.T) {
 		t.Error("deleting the last property left the secret")
 	}
 	if rec.count(callUpdate, "success") < 6 || rec.count(callGet, "success") == 0 {
-		t.Errorf("calls = %v", rec.calls)
+		t.Errorf("calls = %v", rec)
 	}
 }

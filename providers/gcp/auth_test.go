@@ -198,7 +198,7 @@ func TestProvider_workloadIdentity(t *testing.T) {
 		t.Errorf("impersonated = %v, want %s from the annotation", g.impersons, gsaEmail)
 	}
 	if e.calls.get(gcpauth.CallExchangeToken) != 1 || e.calls.get(gcpauth.CallGenerateAccessToken) != 1 {
-		t.Errorf("calls = %v", e.calls.n)
+		t.Errorf("calls = %v", e.calls)
 	}
 }
 

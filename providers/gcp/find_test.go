@@ -131,7 +131,7 @@ func TestClient_GetAllSecretsCalls(t *testing.T) {
 	seedFind(e)
 	e.sm.SetMaxPageSize(2)
 	c := e.client(t, store())
-	e.calls.reset()
+	e.calls.Reset()
 	got, err := c.GetAllSecrets(ctx(), esv1.ExternalSecretFind{Name: &esv1.FindName{RegExp: "db"}})
 	if err != nil {
 		t.Fatal(err)

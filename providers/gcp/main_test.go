@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +28,7 @@ import (
 	"github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers"
 	"github.com/seedb5e69c69/external-secrets/providers/gcp/gcpsmtest"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 const (
@@ -55,33 +55,6 @@ func TestMain(m *testing.M) {
 }
 
 func ctx() context.Context { return context.Background() }
-
-// calls counts provider API calls by "label/call".
-type calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *calls) ObserveAPICall(provider, call string, _ error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[provider+"/"+call]++
-}
-
-func (c *calls) get(call string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[MetricsLabel+"/"+call]
-}
-
-func (c *calls) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n = nil
-}
 
 // tokenServer is a Google OAuth2 token endpoint for service-account keys: it accepts the
 // JWT-bearer grant only when the assertion is signed by signingKey and names the expected
@@ -241,3 +214,8 @@ func kindOf(err error) string {
 		return "error"
 	}
 }
+
+// calls counts the provider's API calls.
+type calls struct{ providertest.CallRecorder }
+
+func (c *calls) get(call string) int { return c.Count(MetricsLabel, call, "") }

@@ -152,7 +152,7 @@ func TestClient_PushSecretMetadata(t *testing.T) {
 		t.Errorf("after Replace: labels %v, annotations %v", sec.GetLabels(), sec.GetAnnotations())
 	}
 	// Unchanged metadata costs no UpdateSecret.
-	e.calls.reset()
+	e.calls.Reset()
 	if err := c.PushSecret(ctx(), source, pushData("labelled", "", "password", replace)); err != nil {
 		t.Fatal(err)
 	}

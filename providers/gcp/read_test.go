@@ -162,7 +162,7 @@ func TestClient_readsOnce(t *testing.T) {
 	e := newEnv(t)
 	seed(e)
 	c := e.client(t, store())
-	e.calls.reset()
+	e.calls.Reset()
 	for _, p := range []string{"user", "password", "port", ""} {
 		if _, err := c.GetSecret(ctx(), esv1.ExternalSecretDataRemoteRef{Key: "db", Property: p}); err != nil {
 			t.Fatal(err)
@@ -191,7 +191,7 @@ func TestClient_LatestOrFetchCalls(t *testing.T) {
 	c := e.client(t, store(func(p *esv1.GCPSMProvider) {
 		p.SecretVersionSelectionPolicy = esv1.SecretVersionSelectionPolicyLatestOrFetch
 	}))
-	e.calls.reset()
+	e.calls.Reset()
 	if _, err := c.GetSecret(ctx(), esv1.ExternalSecretDataRemoteRef{Key: "rotated"}); err != nil {
 		t.Fatal(err)
 	}

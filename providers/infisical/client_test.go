@@ -218,7 +218,7 @@ func TestClient_Validate(t *testing.T) {
 			if tc.want == esv1.ValidationResultError {
 				wantErr(t, err, tc.wantErr)
 				if obs.count(callList, "error") != 1 {
-					t.Errorf("calls %v, want one failed %s", obs.calls, callList)
+					t.Errorf("calls %v, want one failed %s", obs, callList)
 				}
 			}
 		})
@@ -261,14 +261,14 @@ func TestClient_readsAreReportedAndCoalesced(t *testing.T) {
 	}
 	for _, ch := range checks {
 		if got := obs.count(ch.call, ch.status); got != ch.want {
-			t.Errorf("%s/%s observed %d times, want %d (all: %v)", ch.call, ch.status, got, ch.want, obs.calls)
+			t.Errorf("%s/%s observed %d times, want %d (all: %v)", ch.call, ch.status, got, ch.want, obs)
 		}
 	}
 	if err := c.Close(ctx(t)); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	if obs.count(callRevoke, "success") != 1 {
-		t.Errorf("calls %v, want one %s", obs.calls, callRevoke)
+		t.Errorf("calls %v, want one %s", obs, callRevoke)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers/infisical/infisicaltest"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 // Test fixture: the emulator's identities and content.
@@ -73,34 +73,6 @@ func fill(s *infisicaltest.Server) {
 	s.Put(project, "shared", "/common", "API_KEY", "shadowed")
 	s.Import(project, env, "/", "shared", "/common")
 	s.Put(project, "prod", "/", "PROD_ONLY", "prod-value")
-}
-
-// recorder is a CallObserver that remembers every call.
-type recorder struct {
-	mu    sync.Mutex
-	calls []string // "call/status"
-}
-
-func (r *recorder) ObserveAPICall(provider, call string, err error) {
-	status := "success"
-	if err != nil {
-		status = "error"
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, provider+"/"+call+"/"+status)
-}
-
-func (r *recorder) count(call, status string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, c := range r.calls {
-		if c == MetricsProvider+"/"+call+"/"+status {
-			n++
-		}
-	}
-	return n
 }
 
 func newKube(objs ...client.Object) client.Client {
@@ -197,3 +169,8 @@ func wantErr(t *testing.T, err error, want error) {
 		t.Fatalf("error %q does not wrap %v", err, want)
 	}
 }
+
+// recorder counts the provider's API calls.
+type recorder struct{ providertest.CallRecorder }
+
+func (r *recorder) count(call, status string) int { return r.Count(MetricsProvider, call, status) }

@@ -178,7 +178,7 @@ func TestProvider_NewClient_auth(t *testing.T) {
 			if tc.wantErr != nil || tc.anyErr {
 				wantErr(t, err, tc.wantErr)
 				if tc.wantLogin != "" && obs.count(tc.wantLogin, "error") != 1 {
-					t.Errorf("calls %v, want one failed %s", obs.calls, tc.wantLogin)
+					t.Errorf("calls %v, want one failed %s", obs, tc.wantLogin)
 				}
 				_, vErr := New().ValidateStore(store)
 				if errors.Is(tc.wantErr, providers.ErrNotSupported) && !errors.Is(vErr, providers.ErrNotSupported) {
@@ -190,7 +190,7 @@ func TestProvider_NewClient_auth(t *testing.T) {
 				t.Fatalf("NewClient: %v", err)
 			}
 			if tc.wantLogin != "" && obs.count(tc.wantLogin, "success") != 1 {
-				t.Errorf("calls %v, want one %s", obs.calls, tc.wantLogin)
+				t.Errorf("calls %v, want one %s", obs, tc.wantLogin)
 			}
 			got, err := c.GetSecret(ctx(t), esv1.ExternalSecretDataRemoteRef{Key: "API_KEY"})
 			if err != nil || string(got) != apiKeyValue {

@@ -60,7 +60,7 @@ func TestClient_GetAllSecrets_calls(t *testing.T) {
 	// Both vaults listed; only the two tagged items read in full.
 	for call, want := range map[string]int{callGetVault: 2, callGetItems: 2, callGetItemByUUID: 2} {
 		if got := obs.count(call, "success"); got != want {
-			t.Errorf("%s success calls = %d, want %d (all: %v)", call, got, want, obs.calls)
+			t.Errorf("%s success calls = %d, want %d (all: %v)", call, got, want, obs)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package onepassword
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	esmeta "github.com/seedb5e69c69/external-secrets/apis/meta/v1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers/onepassword/connecttest"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 // Test fixture: the emulator's token and the values that must never appear in an error.
@@ -84,34 +84,6 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// recorder is a CallObserver that remembers every call.
-type recorder struct {
-	mu    sync.Mutex
-	calls []string // "provider/call/status"
-}
-
-func (r *recorder) ObserveAPICall(provider, call string, err error) {
-	status := "success"
-	if err != nil {
-		status = "error"
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, provider+"/"+call+"/"+status)
-}
-
-func (r *recorder) count(call, status string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, c := range r.calls {
-		if c == MetricsProvider+"/"+call+"/"+status {
-			n++
-		}
-	}
-	return n
-}
-
 func newKube(objs ...client.Object) client.Client {
 	return fake.NewClientBuilder().WithScheme(esscheme.New()).WithObjects(objs...).Build()
 }
@@ -165,3 +137,8 @@ func newTestClient(t *testing.T, f *fixture, obs *recorder, mutate ...func(*esv1
 	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	return c.(*Client)
 }
+
+// recorder counts the provider's API calls.
+type recorder struct{ providertest.CallRecorder }
+
+func (r *recorder) count(call, status string) int { return r.Count(MetricsProvider, call, status) }

@@ -96,7 +96,7 @@ func TestProvider_NewClient_auth(t *testing.T) {
 			t.Fatalf("bad error %q", err)
 		}
 		if obs.count(callGetVault, "error") != 1 {
-			t.Fatalf("calls: %v", obs.calls)
+			t.Fatalf("calls: %v", obs)
 		}
 		res, err := c.Validate(ctx(t))
 		if res != esv1.ValidationResultError || !errors.Is(err, providers.ErrUnauthorized) {
@@ -114,7 +114,7 @@ func TestClient_Validate(t *testing.T) {
 		t.Fatalf("Validate = %v, %v; want Ready", res, err)
 	}
 	if obs.count(callGetVault, "success") != 2 {
-		t.Fatalf("calls: %v", obs.calls)
+		t.Fatalf("calls: %v", obs)
 	}
 
 	missing := newTestClient(t, f, nil, func(s *esv1.OnePasswordProvider) { s.Vaults["gone"] = 3 })

@@ -152,11 +152,11 @@ func TestClient_GetSecret_callsAndCache(t *testing.T) {
 	// the first; one file downloaded, once.
 	for call, want := range map[string]int{callGetVault: 2, callGetItemsByTitle: 3, callGetFileContent: 1} {
 		if got := obs.count(call, "success"); got != want {
-			t.Errorf("%s success calls = %d, want %d (all: %v)", call, got, want, obs.calls)
+			t.Errorf("%s success calls = %d, want %d (all: %v)", call, got, want, obs)
 		}
 	}
-	if got := len(obs.calls); got != 6 {
-		t.Errorf("observed %d calls, want 6: %v", got, obs.calls)
+	if got := obs.Total(); got != 6 {
+		t.Errorf("observed %d calls, want 6: %v", got, obs)
 	}
 }
 

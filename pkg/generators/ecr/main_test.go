@@ -24,6 +24,7 @@ import (
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
 	"github.com/seedb5e69c69/external-secrets/providers/aws/awstest"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 // motoURL is the endpoint of the moto server TestMain started; empty when moto_server is
@@ -57,27 +58,6 @@ func needMoto(t *testing.T) {
 }
 
 func ctx() context.Context { return context.Background() }
-
-// calls counts provider API calls by "label/call".
-type calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *calls) ObserveAPICall(provider, call string, _ error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[provider+"/"+call]++
-}
-
-func (c *calls) get(label, call string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[label+"/"+call]
-}
 
 // request is what the recorder saw of one AWS request.
 type request struct {
@@ -179,3 +159,8 @@ func manifest(t *testing.T, spec string) *apiextensionsv1.JSON {
 
 // staticAuth is an auth block reading the keys of credsSecret.
 const staticAuth = `{"secretRef":{"accessKeyIDSecretRef":{"name":"aws-creds","key":"id"},"secretAccessKeySecretRef":{"name":"aws-creds","key":"secret"}}}`
+
+// calls counts the generator's API calls.
+type calls struct{ providertest.CallRecorder }
+
+func (c *calls) get(label, call string) int { return c.Count(label, call, "") }

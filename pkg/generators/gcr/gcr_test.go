@@ -141,7 +141,7 @@ func TestGenerator_workloadIdentity(t *testing.T) {
 		t.Errorf("impersonated = %v, want %s from the annotation", g.impersonate, testEmail)
 	}
 	if c.get(CallExchangeToken) != 1 || c.get(CallGenerateAccessToken) != 1 {
-		t.Errorf("calls counted = %v", c.n)
+		t.Errorf("calls counted = %v", c)
 	}
 }
 

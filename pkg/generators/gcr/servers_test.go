@@ -28,6 +28,7 @@ import (
 
 	genv1alpha1 "github.com/seedb5e69c69/external-secrets/apis/generators/v1alpha1"
 	esscheme "github.com/seedb5e69c69/external-secrets/pkg/scheme"
+	"github.com/seedb5e69c69/external-secrets/providers/providertest"
 )
 
 // Wire values of Google's token endpoints, written out so that the tests check what is sent
@@ -46,27 +47,6 @@ const (
 )
 
 func ctx() context.Context { return context.Background() }
-
-// calls counts provider API calls by "label/call".
-type calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *calls) ObserveAPICall(provider, call string, _ error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[provider+"/"+call]++
-}
-
-func (c *calls) get(call string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[MetricsLabel+"/"+call]
-}
 
 // manifest is the generator object as the ExternalSecret controller passes it.
 func manifest(t *testing.T, spec string) *apiextensionsv1.JSON {
@@ -286,3 +266,8 @@ func keySecret(value []byte) *corev1.Secret {
 		Data:       map[string][]byte{"key.json": value},
 	}
 }
+
+// calls counts the generator's API calls.
+type calls struct{ providertest.CallRecorder }
+
+func (c *calls) get(call string) int { return c.Count(MetricsLabel, call, "") }
